@@ -1,0 +1,132 @@
+/**
+ * The wire protocol between the client SDK and the server adapter. Times
+ * cross the wire as relative seconds, so clock skew between the browser and
+ * the server does not matter.
+ */
+
+/** Error codes the server answers with, as `{ "error": code, "message": text }`. */
+export const ERROR_CODES = {
+  /** 401: the session ended by the idle timeout or its absolute lifetime. */
+  session_expired: 401,
+  /** 401: the session was ended on purpose (sign-out elsewhere, password change, admin, policy). */
+  session_revoked: 401,
+  /** 401: no signed-in session. */
+  unauthenticated: 401,
+  /** 400: the body is not what the endpoint takes. */
+  invalid_body: 400,
+  /** 400: `idleFor` is missing, not a number, negative or out of range. */
+  invalid_idle_for: 400,
+  /** 400: a path or body parameter is malformed (e.g. a public id). */
+  invalid_parameter: 400,
+  /** 401: a sign-in endpoint refused the username or password. */
+  invalid_credentials: 401,
+  /** 403: the state-changing request failed the CSRF check. */
+  csrf_failed: 403,
+  /** 403: the action needs a recent sign-in (OWASP ASVS 3.3.4). */
+  reauthentication_required: 403,
+  /** 403: the signed-in user may not do this. */
+  forbidden: 403,
+  /** 404: no such session (or not one of yours). */
+  not_found: 404,
+  /** 413: the body is larger than the endpoint accepts. */
+  payload_too_large: 413,
+  /** 415: the body is not `application/json`. */
+  unsupported_media_type: 415,
+  /** 429: too many requests; retry later. */
+  rate_limited: 429,
+  /** 503: the session store (e.g. Redis) cannot be reached; retry later. */
+  session_store_unavailable: 503,
+} as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+}
+
+/** True when `code` is a known {@link ErrorCode}. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** Reads an error body; `null` when `value` is not one. */
+export function parseErrorBody(value: unknown): ErrorBody | null {
+  if (value === null || typeof value !== 'object') return null;
+  const { error, message } = value as Record<string, unknown>;
+  if (!isErrorCode(error)) return null;
+  return { error, message: typeof message === 'string' ? message : '' };
+}
+
+/**
+ * The largest `idleFor` a client may report: one year. Anything larger is a
+ * bug or an attack, and is rejected rather than silently accepted.
+ */
+export const MAX_IDLE_FOR_SECONDS = 366 * 24 * 60 * 60;
+
+/** Largest ping body the server reads, in bytes. */
+export const MAX_PING_BODY_BYTES = 256;
+
+/** `POST <base>/ping` body. */
+export interface PingRequest {
+  /** Seconds since the last activity the client saw in any tab. */
+  idleFor: number;
+}
+
+/** The server's view of the session, answered to a ping. All values are seconds. */
+export interface PingResponse {
+  /** Seconds since the last activity the server knows of. */
+  idleFor: number;
+  /** The policy: seconds of inactivity before the warning. */
+  warnAfter: number;
+  /** The policy: seconds of inactivity before the session ends. */
+  expireAfter: number;
+  /** Seconds of absolute lifetime left; `null` without an absolute lifetime. */
+  absoluteRemaining: number | null;
+}
+
+/** Result of a validator: the value, or an error code and message. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ErrorCode; message: string };
+
+function isFiniteNonNegative(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** Validates a ping request body (already parsed from JSON). */
+export function parsePingRequest(body: unknown): Parsed<PingRequest> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, error: 'invalid_body', message: 'The body must be a JSON object like {"idleFor": 12}.' };
+  }
+  const keys = Object.keys(body);
+  if (keys.some((key) => key !== 'idleFor')) {
+    return { ok: false, error: 'invalid_body', message: 'The body may only hold "idleFor".' };
+  }
+  const { idleFor } = body as Record<string, unknown>;
+  if (!isFiniteNonNegative(idleFor) || idleFor > MAX_IDLE_FOR_SECONDS) {
+    return {
+      ok: false,
+      error: 'invalid_idle_for',
+      message: `"idleFor" must be a number of seconds from 0 to ${MAX_IDLE_FOR_SECONDS}.`,
+    };
+  }
+  return { ok: true, value: { idleFor } };
+}
+
+/**
+ * Validates a ping answer from the server. The client trusts nothing it did
+ * not check: a malformed answer is treated as no answer.
+ */
+export function parsePingResponse(body: unknown): Parsed<PingResponse> {
+  const bad = (message: string): Parsed<PingResponse> => ({ ok: false, error: 'invalid_body', message });
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return bad('The answer is not an object.');
+  const { idleFor, warnAfter, expireAfter, absoluteRemaining } = body as Record<string, unknown>;
+  if (!isFiniteNonNegative(idleFor)) return bad('"idleFor" is not a number of seconds.');
+  if (!isFiniteNonNegative(warnAfter) || warnAfter === 0) return bad('"warnAfter" is not a positive number.');
+  if (!isFiniteNonNegative(expireAfter) || expireAfter <= warnAfter) return bad('"expireAfter" is not after "warnAfter".');
+  if (absoluteRemaining !== null && !isFiniteNonNegative(absoluteRemaining)) {
+    return bad('"absoluteRemaining" is neither null nor a number of seconds.');
+  }
+  return { ok: true, value: { idleFor, warnAfter, expireAfter, absoluteRemaining } };
+}

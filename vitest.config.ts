@@ -1,0 +1,48 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Unit tests run against the sources; the demo and the browser tests use the built packages.
+    alias: [
+      { find: /^@sessionguard\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@sessionguard\/client$/, replacement: src('./packages/client/src/index.ts') },
+      { find: /^@sessionguard\/express\/redis$/, replacement: src('./packages/express/src/redis/index.ts') },
+      { find: /^@sessionguard\/express$/, replacement: src('./packages/express/src/index.ts') },
+    ],
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['packages/core/src/**/*.test.ts', 'packages/express/src/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dom',
+          environment: 'jsdom',
+          include: ['packages/client/src/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Browser and multi-process tests start servers and Chromium: keep them few at a time on 2 cores.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});

@@ -130,3 +130,14 @@ export function parsePingResponse(body: unknown): Parsed<PingResponse> {
   }
   return { ok: true, value: { idleFor, warnAfter, expireAfter, absoluteRemaining } };
 }
+
+/**
+ * Header every SDK request carries. State-changing endpoints require it (with
+ * a same-origin check): a cross-site form or image cannot set a custom header,
+ * and a cross-site script cannot without a CORS preflight the server never
+ * grants.
+ */
+export const CSRF_HEADER = 'X-SessionGuard';
+
+/** Value of {@link CSRF_HEADER}. */
+export const CSRF_HEADER_VALUE = '1';

@@ -1,5 +1,7 @@
 import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from './types.js';
 
+const PATCHABLE_FIELDS = ['authHash', 'authenticatedAt', 'ip', 'userAgent'] as const satisfies ReadonlyArray<keyof SessionRecordPatch>;
+
 /** Options of {@link createMemoryRegistry}. */
 export interface MemoryRegistryOptions {
   /**
@@ -75,7 +77,9 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}) {
     async update(ref, patch: SessionRecordPatch) {
       const record = live(ref);
       if (!record) return null;
-      for (const [key, value] of Object.entries(patch)) {
+      // Only the patchable fields: a stray `userId` or `sessionId` from untyped callers would corrupt the index.
+      for (const key of PATCHABLE_FIELDS) {
+        const value = patch[key];
         if (value !== undefined) (record as unknown as Record<string, unknown>)[key] = value;
       }
       return { ...record };

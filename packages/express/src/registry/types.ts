@@ -56,7 +56,12 @@ export type SessionRecordPatch = Partial<Pick<SessionRecord, 'authHash' | 'authe
  * - each operation is atomic.
  */
 export interface SessionRegistry {
-  /** Records a new session. Replaces a record with the same session id. */
+  /**
+   * Records a new session. Replaces the user's record with the same session id.
+   * A record of the same session id under another user is not guaranteed to be
+   * replaced (a cluster-safe store only sees the given user's keys); session ids
+   * are never reused across users, the adapter regenerates them at login.
+   */
   create(record: SessionRecord): Promise<void>;
   /** The record, or `null` when unknown. */
   get(ref: SessionRef): Promise<SessionRecord | null>;

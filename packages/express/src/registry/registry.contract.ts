@@ -1,0 +1,475 @@
+/**
+ * The registry contract as one vitest suite, run against every implementation
+ * (the memory registry with a fake clock, a real Redis, a real Redis Cluster).
+ * Each test names the behaviour it proves; together they cover every promise
+ * made by {@link SessionRegistry}'s TSDoc.
+ *
+ * Not part of the published package (excluded from the build); imported by the
+ * test files of each implementation.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SessionRecord, SessionRef, SessionRegistry } from './types.js';
+
+/** One fresh registry for one test, and how to control its clock. */
+export interface RegistryHarness {
+  /** The registry under test. Each test gets its own (or at least its own key space). */
+  registry: SessionRegistry;
+  /** The clock the registry compares `retainUntil` with, in epoch milliseconds. */
+  now(): number;
+  /**
+   * Moves a fake clock forward. Leave it out for stores whose expiry runs on a
+   * real clock (Redis): the suite then waits in real time, with short retentions.
+   */
+  advance?(ms: number): void | Promise<void>;
+  /** Closes the registry and removes everything the test stored. */
+  cleanup(): Promise<void>;
+}
+
+/** Options of {@link describeRegistryContract}. */
+export interface RegistryContractOptions {
+  /**
+   * How many operations the concurrency tests run at once.
+   * @default 50
+   */
+  concurrency?: number;
+  /**
+   * Retention given to records that the TTL tests expect to expire, in
+   * milliseconds. Short for real clocks; it must be long enough for the
+   * store to answer the first checks before it passes.
+   * @default 300
+   */
+  shortRetention?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Declares the contract suite for one registry implementation.
+ *
+ * @param name shown in the test report, e.g. `'memory registry'`.
+ * @param makeRegistry called before each test; returns a fresh registry and its clock control.
+ */
+export function describeRegistryContract(
+  name: string,
+  makeRegistry: () => Promise<RegistryHarness>,
+  options: RegistryContractOptions = {},
+): void {
+  const concurrency = options.concurrency ?? 50;
+  const shortRetention = options.shortRetention ?? 300;
+
+  describe(`${name}: SessionRegistry contract`, () => {
+    let h: RegistryHarness;
+    let registry: SessionRegistry;
+    let counter = 0;
+
+    beforeEach(async () => {
+      h = await makeRegistry();
+      registry = h.registry;
+    });
+    afterEach(async () => {
+      await h?.cleanup();
+    });
+
+    /** Lets `ms` pass on the registry's clock: advances a fake clock, or waits in real time. */
+    const pass = async (ms: number) => {
+      if (h.advance) await h.advance(ms);
+      else await sleep(ms);
+    };
+
+    /** A record with unique ids (per test run) and a long retention, with `overrides` applied. */
+    const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => {
+      counter += 1;
+      const at = h.now();
+      return {
+        sessionId: `sid-${counter}-${Math.random().toString(36).slice(2)}`,
+        userId: 'alice',
+        publicId: `pub-${counter}`,
+        createdAt: at - 1000 + counter,
+        lastActivity: at - 1000 + counter,
+        authenticatedAt: at - 1000 + counter,
+        ip: '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
+        authHash: 'hash-1',
+        retainUntil: at + 60 * 60_000,
+        ...overrides,
+      };
+    };
+    const ref = (r: SessionRef): SessionRef => ({ sessionId: r.sessionId, userId: r.userId });
+    const ids = (records: SessionRecord[]) => records.map((r) => r.sessionId);
+
+    describe('create and get', () => {
+      it('get returns exactly what create stored', async () => {
+        const r = record();
+        await registry.create(r);
+        expect(await registry.get(ref(r))).toEqual(r);
+      });
+
+      it('keeps null and empty-string fields apart, and odd characters intact', async () => {
+        const a = record({ ip: null, userAgent: null, authHash: null });
+        const b = record({ ip: '', userAgent: '', authHash: '' });
+        const c = record({ ip: '::1', userAgent: 'ünïcødé 🚀 "quotes" \n newline {x}:y', authHash: 'a:b{c}%d' });
+        for (const r of [a, b, c]) await registry.create(r);
+        expect(await registry.get(ref(a))).toEqual(a);
+        expect(await registry.get(ref(b))).toEqual(b);
+        expect(await registry.get(ref(c))).toEqual(c);
+      });
+
+      it('get of a session never created is null', async () => {
+        expect(await registry.get({ sessionId: 'nope', userId: 'alice' })).toBeNull();
+      });
+
+      it("another user's ref to a session is null for every operation, and changes nothing", async () => {
+        const r = record({ userId: 'alice' });
+        await registry.create(r);
+        const foreign = { sessionId: r.sessionId, userId: 'mallory' };
+        expect(await registry.get(foreign)).toBeNull();
+        expect(await registry.touch(foreign, r.lastActivity + 5000, r.retainUntil + 5000)).toBeNull();
+        expect(await registry.update(foreign, { ip: '198.51.100.1' })).toBeNull();
+        expect(await registry.revoke(foreign)).toBeNull();
+        expect(await registry.list('mallory')).toEqual([]);
+        expect(await registry.revokeUser('mallory')).toEqual([]);
+        expect(await registry.get(ref(r))).toEqual(r);
+      });
+
+      it('create replaces the record with the same session id', async () => {
+        const first = record();
+        await registry.create(first);
+        const second = { ...first, publicId: 'pub-replaced', ip: null, lastActivity: first.lastActivity + 10 };
+        await registry.create(second);
+        expect(await registry.get(ref(first))).toEqual(second);
+        expect(await registry.list(first.userId)).toEqual([second]);
+      });
+
+      it('a record created already past its retention is not held', async () => {
+        const r = record({ retainUntil: h.now() - 1 });
+        await registry.create(r);
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.list(r.userId)).toEqual([]);
+        expect(await registry.touch(ref(r), h.now(), h.now() + 60_000)).toBeNull();
+      });
+
+      it('user ids with {, }, :, % and other characters never collide or share records', async () => {
+        const userIds = ['a:b', 'a%3Ab', 'a', 'b', '{a}', '}a{', '{', '}', ':', '%', '', 'ä', 'a:s:b', 'x}:s:y'];
+        for (const [i, userId] of userIds.entries()) await registry.create(record({ userId, sessionId: `s-${i}` }));
+        for (const userId of userIds) {
+          const listed = await registry.list(userId);
+          expect(listed.map((r) => r.userId)).toEqual([userId]);
+          expect(listed[0]!.sessionId).toBe(`s-${userIds.indexOf(userId)}`);
+        }
+        const removed = await registry.revokeUser('a:b');
+        expect(ids(removed)).toEqual([`s-0`]);
+        expect(await registry.list('a%3Ab')).toHaveLength(1);
+        expect(await registry.list('a')).toHaveLength(1);
+      });
+
+      it('session ids with odd characters are kept apart', async () => {
+        const sessionIds = ['s:1', 's%3A1', '{s}', 's', 'idx', ':idx', 's:idx'];
+        for (const sessionId of sessionIds) await registry.create(record({ sessionId, userId: 'bob' }));
+        const listed = await registry.list('bob');
+        expect(ids(listed).sort()).toEqual([...sessionIds].sort());
+        expect(await registry.revoke({ sessionId: 's:idx', userId: 'bob' })).not.toBeNull();
+        expect(await registry.list('bob')).toHaveLength(sessionIds.length - 1);
+      });
+    });
+
+    describe('records are copies', () => {
+      it('changing what was passed to create, or what any operation returned, changes nothing stored', async () => {
+        const r = record();
+        const original = { ...r };
+        await registry.create(r);
+        r.ip = 'changed';
+        r.retainUntil = 0;
+        const got = (await registry.get(ref(original)))!;
+        expect(got).toEqual(original);
+        got.lastActivity = 1;
+        const touched = (await registry.touch(ref(original), original.lastActivity, original.retainUntil))!;
+        expect(touched).toEqual(original);
+        touched.authHash = 'changed';
+        const updated = (await registry.update(ref(original), {}))!;
+        expect(updated).toEqual(original);
+        updated.userAgent = 'changed';
+        const [listed] = await registry.list(original.userId);
+        expect(listed).toEqual(original);
+        listed!.publicId = 'changed';
+        expect(await registry.get(ref(original))).toEqual(original);
+      });
+    });
+
+    describe('touch', () => {
+      it('moves lastActivity and retainUntil forward and returns the updated record', async () => {
+        const r = record();
+        await registry.create(r);
+        const touched = await registry.touch(ref(r), r.lastActivity + 500, r.retainUntil + 500);
+        expect(touched).toEqual({ ...r, lastActivity: r.lastActivity + 500, retainUntil: r.retainUntil + 500 });
+        expect(await registry.get(ref(r))).toEqual(touched);
+      });
+
+      it('never moves either value back', async () => {
+        const r = record();
+        await registry.create(r);
+        expect(await registry.touch(ref(r), r.lastActivity - 500, r.retainUntil - 500)).toEqual(r);
+        expect(await registry.touch(ref(r), r.lastActivity + 100, r.retainUntil - 500)).toEqual({
+          ...r,
+          lastActivity: r.lastActivity + 100,
+        });
+        expect(await registry.touch(ref(r), r.lastActivity - 500, r.retainUntil + 100)).toEqual({
+          ...r,
+          lastActivity: r.lastActivity + 100,
+          retainUntil: r.retainUntil + 100,
+        });
+        expect(await registry.get(ref(r))).toEqual({ ...r, lastActivity: r.lastActivity + 100, retainUntil: r.retainUntil + 100 });
+      });
+
+      it('of a session never created returns null and creates nothing', async () => {
+        const ghost = { sessionId: 'ghost', userId: 'alice' };
+        expect(await registry.touch(ghost, h.now(), h.now() + 60_000)).toBeNull();
+        expect(await registry.get(ghost)).toBeNull();
+        expect(await registry.list('alice')).toEqual([]);
+      });
+
+      it('of a revoked session returns null and never recreates it', async () => {
+        const r = record();
+        await registry.create(r);
+        await registry.revoke(ref(r));
+        expect(await registry.touch(ref(r), h.now(), h.now() + 60_000)).toBeNull();
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.list(r.userId)).toEqual([]);
+      });
+
+      it('extends the retention so the record outlives its first retainUntil', async () => {
+        const r = record({ retainUntil: h.now() + shortRetention });
+        await registry.create(r);
+        const extended = h.now() + 60_000;
+        expect((await registry.touch(ref(r), h.now(), extended))?.retainUntil).toBe(extended);
+        await pass(shortRetention + 100);
+        expect((await registry.get(ref(r)))?.retainUntil).toBe(extended);
+        expect(ids(await registry.list(r.userId))).toEqual([r.sessionId]);
+      });
+    });
+
+    describe('update', () => {
+      it('changes the given fields only and returns the updated record', async () => {
+        const r = record();
+        await registry.create(r);
+        const updated = await registry.update(ref(r), { ip: '198.51.100.9', authHash: null, userAgent: undefined });
+        expect(updated).toEqual({ ...r, ip: '198.51.100.9', authHash: null });
+        expect(await registry.get(ref(r))).toEqual(updated);
+        const reauth = await registry.update(ref(r), { authenticatedAt: r.authenticatedAt + 5000, authHash: 'hash-2' });
+        expect(reauth).toEqual({ ...r, ip: '198.51.100.9', authenticatedAt: r.authenticatedAt + 5000, authHash: 'hash-2' });
+      });
+
+      it('cannot change identity, timestamps other than authenticatedAt, or retention', async () => {
+        const r = record();
+        await registry.create(r);
+        const sneaky = { userId: 'mallory', sessionId: 'other', publicId: 'x', createdAt: 1, lastActivity: 1, retainUntil: 1 };
+        expect(await registry.update(ref(r), sneaky as never)).toEqual(r);
+        expect(await registry.get(ref(r))).toEqual(r);
+        expect(await registry.list('mallory')).toEqual([]);
+        expect(ids(await registry.list(r.userId))).toEqual([r.sessionId]);
+      });
+
+      it('of an unknown or revoked session returns null and creates nothing', async () => {
+        const r = record();
+        expect(await registry.update(ref(r), { ip: '198.51.100.9' })).toBeNull();
+        expect(await registry.get(ref(r))).toBeNull();
+        await registry.create(r);
+        await registry.revoke(ref(r));
+        expect(await registry.update(ref(r), { ip: '198.51.100.9' })).toBeNull();
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.list(r.userId)).toEqual([]);
+      });
+    });
+
+    describe('list', () => {
+      it("returns the user's live sessions, oldest first, and nobody else's", async () => {
+        const at = h.now();
+        const middle = record({ createdAt: at - 2000 });
+        const newest = record({ createdAt: at - 1000 });
+        const oldest = record({ createdAt: at - 3000 });
+        const other = record({ userId: 'bob', createdAt: at - 5000 });
+        for (const r of [middle, newest, oldest, other]) await registry.create(r);
+        expect(await registry.list('alice')).toEqual([oldest, middle, newest]);
+        expect(await registry.list('bob')).toEqual([other]);
+        expect(await registry.list('carol')).toEqual([]);
+      });
+
+      it('leaves out revoked sessions', async () => {
+        const a = record();
+        const b = record();
+        await registry.create(a);
+        await registry.create(b);
+        await registry.revoke(ref(a));
+        expect(await registry.list('alice')).toEqual([b]);
+      });
+    });
+
+    describe('revoke', () => {
+      it('removes one session and returns it; the second revoke returns null', async () => {
+        const a = record();
+        const b = record();
+        await registry.create(a);
+        await registry.create(b);
+        expect(await registry.revoke(ref(a))).toEqual(a);
+        expect(await registry.revoke(ref(a))).toBeNull();
+        expect(await registry.get(ref(a))).toBeNull();
+        expect(await registry.get(ref(b))).toEqual(b);
+      });
+
+      it('returns the record as it was last touched and updated', async () => {
+        const a = record();
+        await registry.create(a);
+        await registry.touch(ref(a), a.lastActivity + 10, a.retainUntil + 10);
+        await registry.update(ref(a), { ip: null });
+        expect(await registry.revoke(ref(a))).toEqual({ ...a, lastActivity: a.lastActivity + 10, retainUntil: a.retainUntil + 10, ip: null });
+      });
+
+      it('a session created again after its revocation is a new, live session', async () => {
+        const a = record();
+        await registry.create(a);
+        await registry.revoke(ref(a));
+        await registry.create(a);
+        expect(await registry.get(ref(a))).toEqual(a);
+      });
+    });
+
+    describe('revokeUser', () => {
+      it("removes every session of the user and returns them; other users' stay", async () => {
+        const a = record();
+        const b = record();
+        const bob = record({ userId: 'bob' });
+        for (const r of [a, b, bob]) await registry.create(r);
+        const removed = await registry.revokeUser('alice');
+        expect(removed).toHaveLength(2);
+        expect(removed).toEqual(expect.arrayContaining([a, b]));
+        expect(await registry.list('alice')).toEqual([]);
+        expect(await registry.get(ref(a))).toBeNull();
+        expect(await registry.touch(ref(b), h.now(), h.now() + 60_000)).toBeNull();
+        expect(await registry.list('bob')).toEqual([bob]);
+        expect(await registry.revokeUser('alice')).toEqual([]);
+      });
+
+      it('keeps the excepted session', async () => {
+        const a = record();
+        const b = record();
+        const c = record();
+        for (const r of [a, b, c]) await registry.create(r);
+        const removed = await registry.revokeUser('alice', b.sessionId);
+        expect(ids(removed).sort()).toEqual([a.sessionId, c.sessionId].sort());
+        expect(await registry.list('alice')).toEqual([b]);
+      });
+
+      it('with an except that is not one of theirs removes all of them', async () => {
+        const a = record();
+        const bob = record({ userId: 'bob' });
+        await registry.create(a);
+        await registry.create(bob);
+        expect(ids(await registry.revokeUser('alice', bob.sessionId))).toEqual([a.sessionId]);
+        expect(await registry.list('alice')).toEqual([]);
+        expect(await registry.list('bob')).toEqual([bob]);
+      });
+
+      it('with an empty-string except keeps a session whose id is the empty string', async () => {
+        const empty = record({ sessionId: '' });
+        const other = record();
+        await registry.create(empty);
+        await registry.create(other);
+        expect(ids(await registry.revokeUser('alice', ''))).toEqual([other.sessionId]);
+        expect(await registry.list('alice')).toEqual([empty]);
+      });
+    });
+
+    describe('retention (TTL)', () => {
+      it('forgets a record once retainUntil has passed, for every operation', async () => {
+        const short = record({ retainUntil: h.now() + shortRetention });
+        const long = record();
+        await registry.create(short);
+        await registry.create(long);
+        expect(await registry.get(ref(short))).toEqual(short);
+        await pass(shortRetention + 100);
+        expect(await registry.get(ref(short))).toBeNull();
+        expect(await registry.list('alice')).toEqual([long]);
+        expect(await registry.touch(ref(short), h.now(), h.now() + 60_000)).toBeNull();
+        expect(await registry.update(ref(short), { ip: null })).toBeNull();
+        expect(await registry.revoke(ref(short))).toBeNull();
+        expect(ids(await registry.revokeUser('alice'))).toEqual([long.sessionId]);
+      });
+
+      it('forgets all of a user whose every record expired, and takes the user back later', async () => {
+        const a = record({ retainUntil: h.now() + shortRetention });
+        const b = record({ retainUntil: h.now() + shortRetention + 20 });
+        await registry.create(a);
+        await registry.create(b);
+        await pass(shortRetention + 120);
+        expect(await registry.list('alice')).toEqual([]);
+        const c = record();
+        await registry.create(c);
+        expect(await registry.list('alice')).toEqual([c]);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('touches racing a revoke: once the revoke is done nothing brings the session back', async () => {
+        const r = record();
+        await registry.create(r);
+        const half = Math.floor(concurrency / 2);
+        const touch = (i: number) => registry.touch(ref(r), r.lastActivity + i, r.retainUntil + i);
+        const before = Array.from({ length: half }, (_, i) => touch(i + 1));
+        const revoked = registry.revoke(ref(r));
+        const after = Array.from({ length: concurrency - half }, (_, i) => touch(half + i + 1));
+        const [beforeResults, revokedRecord, afterResults] = await Promise.all([
+          Promise.all(before),
+          revoked,
+          Promise.all(after),
+        ]);
+        expect(revokedRecord?.sessionId).toBe(r.sessionId);
+        // Touches issued after the revoke may still be ordered before it by the store, but
+        // touches issued later than the revoke's answer never succeed:
+        for (const touched of [...beforeResults, ...afterResults]) {
+          if (touched) expect(touched.sessionId).toBe(r.sessionId);
+        }
+        const late = await Promise.all(Array.from({ length: concurrency }, (_, i) => touch(concurrency + i)));
+        expect(late.every((t) => t === null)).toBe(true);
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.list(r.userId)).toEqual([]);
+      });
+
+      it('touches racing each other: the largest values win, none is lost', async () => {
+        const r = record();
+        await registry.create(r);
+        const offsets = Array.from({ length: concurrency }, (_, i) => ((i * 37) % concurrency) + 1);
+        await Promise.all(offsets.map((o) => registry.touch(ref(r), r.lastActivity + o, r.retainUntil + o)));
+        const got = await registry.get(ref(r));
+        expect(got?.lastActivity).toBe(r.lastActivity + concurrency);
+        expect(got?.retainUntil).toBe(r.retainUntil + concurrency);
+      });
+
+      it('many logins of one user at once: every session is in the index, none lost', async () => {
+        const records = Array.from({ length: concurrency }, () => record({ userId: 'crowd' }));
+        await Promise.all(records.map((r) => registry.create(r)));
+        const listed = await registry.list('crowd');
+        expect(ids(listed).sort()).toEqual(ids(records).sort());
+        const removed = await registry.revokeUser('crowd');
+        expect(removed).toHaveLength(concurrency);
+        expect(await registry.list('crowd')).toEqual([]);
+      });
+
+      it('logins racing a revokeUser: afterwards every session is either listed or was returned as removed', async () => {
+        const keep = record({ userId: 'race' });
+        await registry.create(keep);
+        const records = Array.from({ length: concurrency }, () => record({ userId: 'race' }));
+        const half = Math.floor(concurrency / 2);
+        const first = records.slice(0, half).map((r) => registry.create(r));
+        const revoking = registry.revokeUser('race', keep.sessionId);
+        const second = records.slice(half).map((r) => registry.create(r));
+        const [, removed] = await Promise.all([Promise.all(first), revoking, Promise.all(second)]);
+        const listed = await registry.list('race');
+        expect(ids(listed)).toContain(keep.sessionId);
+        expect(ids(removed)).not.toContain(keep.sessionId);
+        const accounted = new Set([...ids(listed), ...ids(removed)]);
+        for (const r of records) expect(accounted.has(r.sessionId)).toBe(true);
+        expect(listed.length + removed.length).toBe(concurrency + 1);
+        for (const r of removed) expect(await registry.get(ref(r))).toBeNull();
+      });
+    });
+  });
+}

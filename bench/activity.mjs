@@ -1,0 +1,206 @@
+// Benchmark 2, activity cost: main-thread time that an idle-timeout library
+// adds to every mousemove and keydown, in real Chromium.
+//
+// Three pages, each in its own browser context (no shared BroadcastChannel,
+// locks or storage): (a) no listener, (b) sessionguard's script tag, started
+// against a fake ping endpoint, (c) react-idle-timer's useIdleTimer with its
+// default options, mounted by React. Each round dispatches N synthetic events
+// on document.body (they bubble to document and window, where the libraries
+// listen) and times the loop with performance.now(). Rounds alternate between
+// the pages; the figure is the median round, minus the baseline's median,
+// divided by N.
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { at, ensureBuilt, launchChromium, median, printTable, root, round, smoke, writeResults } from './lib.mjs';
+
+const MOUSEMOVES = smoke ? 2_000 : 100_000;
+const KEYDOWNS = smoke ? 200 : 10_000;
+const ROUNDS = smoke ? 2 : 9;
+
+/** What the fake server answers to a ping: a session far from its warning. */
+const PING_ANSWER = JSON.stringify({ idleFor: 0, warnAfter: 1500, expireAfter: 1800, absoluteRemaining: null });
+
+async function reactIdleTimerBundle() {
+  const entry = `
+    import { createElement, useEffect } from 'react';
+    import { createRoot } from 'react-dom/client';
+    import { useIdleTimer } from 'react-idle-timer';
+    function App() {
+      const timer = useIdleTimer({}); // its default options
+      useEffect(() => { window.__benchTimer = timer; window.__benchReady = true; }, []);
+      return createElement('p', null, 'react-idle-timer mounted');
+    }
+    createRoot(document.getElementById('root')).render(createElement(App));
+  `;
+  const result = await build({
+    stdin: { contents: entry, resolveDir: root, sourcefile: 'rit-entry.js' },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    write: false,
+    logLevel: 'error',
+  });
+  return result.outputFiles[0].text;
+}
+
+function page(body) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>activity bench</title></head><body><main><h1>Activity</h1><div id="root"></div></main>${body}</body></html>`;
+}
+
+async function startPageServer() {
+  const iifePath = at('packages/client/dist/sessionguard.min.js');
+  const files = {
+    '/baseline.html': ['text/html', page('<script>window.__benchReady = true</script>')],
+    '/sessionguard.html': [
+      'text/html',
+      page(
+        '<script src="/sessionguard/sessionguard.min.js" data-base-url="/session" data-sign-in-url="/login" data-logout-url="/logout" data-login-page-url="/login" data-username="alice" data-locale="en"></script>',
+      ),
+    ],
+    '/react-idle-timer.html': ['text/html', page('<script src="/rit.js"></script>')],
+    '/rit.js': ['text/javascript', await reactIdleTimerBundle()],
+  };
+  if (existsSync(iifePath)) files['/sessionguard/sessionguard.min.js'] = ['text/javascript', readFileSync(iifePath)];
+  const requests = {};
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    requests[url.pathname] = (requests[url.pathname] ?? 0) + 1;
+    const file = files[url.pathname];
+    if (file) {
+      res.writeHead(200, { 'content-type': file[0], 'cache-control': 'no-store' });
+      return res.end(file[1]);
+    }
+    if (req.method === 'POST' && url.pathname === '/session/ping') {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(PING_ANSWER);
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'not_found', message: 'not here' }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: server.address().port, requests, hasSessionGuard: Boolean(files['/sessionguard/sessionguard.min.js']) };
+}
+
+/** Runs inside the page: dispatch `count` events of `type`, return the loop's duration in ms. */
+function dispatchLoop([type, count]) {
+  const target = document.body;
+  const start = performance.now();
+  if (type === 'mousemove') {
+    for (let i = 0; i < count; i++) {
+      target.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, cancelable: true, clientX: i % 800, clientY: (i >> 3) % 600 }));
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      target.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, key: 'a', code: 'KeyA' }));
+    }
+  }
+  return performance.now() - start;
+}
+
+export async function run() {
+  ensureBuilt();
+  const pages = await startPageServer();
+  const browser = await launchChromium();
+  const contenders = [
+    { key: 'baseline', label: '(a) no listener', path: '/baseline.html' },
+    ...(pages.hasSessionGuard ? [{ key: 'sessionguard', label: '(b) sessionguard (script tag)', path: '/sessionguard.html' }] : []),
+    { key: 'reactIdleTimer', label: '(c) react-idle-timer, default options', path: '/react-idle-timer.html' },
+  ];
+  try {
+    for (const contender of contenders) {
+      const context = await browser.newContext();
+      contender.page = await context.newPage();
+      contender.errors = [];
+      contender.page.on('pageerror', (error) => contender.errors.push(String(error)));
+      await contender.page.goto(`http://127.0.0.1:${pages.port}${contender.path}`);
+      if (contender.key === 'sessionguard') {
+        // Started means: the global exists and its first ping came back.
+        await contender.page.waitForFunction(() => window.SessionGuard, null, { timeout: 10_000 });
+        await contender.page
+          .waitForResponse((response) => response.url().endsWith('/session/ping'), { timeout: 5_000 })
+          .catch(() => contender.errors.push('no ping within 5 s of start'));
+      } else {
+        await contender.page.waitForFunction(() => window.__benchReady === true, null, { timeout: 10_000 });
+      }
+      contender.times = { mousemove: [], keydown: [] };
+    }
+
+    // One warm-up round (JIT, lazy listener setup), not counted.
+    for (const contender of contenders) {
+      await contender.page.evaluate(dispatchLoop, ['mousemove', Math.min(MOUSEMOVES, 10_000)]);
+      await contender.page.evaluate(dispatchLoop, ['keydown', Math.min(KEYDOWNS, 2_000)]);
+    }
+    for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
+      // Rotate the order every round so no page always runs first or last.
+      const order = contenders.map((_, i) => contenders[(i + roundIndex) % contenders.length]);
+      for (const contender of order) {
+        await contender.page.bringToFront();
+        contender.times.mousemove.push(await contender.page.evaluate(dispatchLoop, ['mousemove', MOUSEMOVES]));
+        contender.times.keydown.push(await contender.page.evaluate(dispatchLoop, ['keydown', KEYDOWNS]));
+      }
+    }
+    // Sanity: the library really saw the events (a listener that never fires would cost nothing).
+    const rit = contenders.find((contender) => contender.key === 'reactIdleTimer');
+    const lastActive = await rit.page.evaluate(() => Date.now() - window.__benchTimer.getLastActiveTime().getTime());
+    if (!(lastActive < 60_000)) rit.errors.push(`react-idle-timer saw no activity (last active ${lastActive} ms ago)`);
+  } finally {
+    await browser.close();
+    pages.server.close();
+  }
+
+  const baseline = contenders[0];
+  const base = { mousemove: median(baseline.times.mousemove), keydown: median(baseline.times.keydown) };
+  const figures = {};
+  for (const contender of contenders) {
+    const mm = median(contender.times.mousemove);
+    const kd = median(contender.times.keydown);
+    figures[contender.key] = {
+      label: contender.label,
+      mousemoveLoopMs: round(mm, 3),
+      keydownLoopMs: round(kd, 3),
+      // nanoseconds per event above the page without a listener
+      mousemoveNsPerEvent: round(((mm - base.mousemove) / MOUSEMOVES) * 1e6, 1),
+      keydownNsPerEvent: round(((kd - base.keydown) / KEYDOWNS) * 1e6, 1),
+      // all events together, weighted as dispatched
+      allNsPerEvent: round(((mm + kd - base.mousemove - base.keydown) / (MOUSEMOVES + KEYDOWNS)) * 1e6, 1),
+      rounds: { mousemove: contender.times.mousemove.map((t) => round(t, 3)), keydown: contender.times.keydown.map((t) => round(t, 3)) },
+      pageErrors: contender.errors,
+    };
+  }
+  const sg = figures.sessionguard;
+  const rit = figures.reactIdleTimer;
+  const ratio = sg && rit.allNsPerEvent > 0 ? sg.allNsPerEvent / rit.allNsPerEvent : null;
+  const ratios = {
+    sessionguardVsReactIdleTimer: round(ratio, 3),
+    mousemove: sg && rit.mousemoveNsPerEvent > 0 ? round(sg.mousemoveNsPerEvent / rit.mousemoveNsPerEvent, 3) : null,
+    keydown: sg && rit.keydownNsPerEvent > 0 ? round(sg.keydownNsPerEvent / rit.keydownNsPerEvent, 3) : null,
+  };
+  const target = { limit: 0.5, met: ratio == null ? null : ratio <= 0.5 };
+
+  const rows = [['page', `${MOUSEMOVES} mousemove (ms)`, `${KEYDOWNS} keydown (ms)`, 'ns/mousemove over (a)', 'ns/keydown over (a)', 'ns/event over (a)', 'vs react-idle-timer']];
+  for (const contender of contenders) {
+    const f = figures[contender.key];
+    rows.push([
+      f.label,
+      f.mousemoveLoopMs.toFixed(1),
+      f.keydownLoopMs.toFixed(1),
+      contender === baseline ? '—' : f.mousemoveNsPerEvent,
+      contender === baseline ? '—' : f.keydownNsPerEvent,
+      contender === baseline ? '—' : f.allNsPerEvent,
+      contender === baseline || rit.allNsPerEvent <= 0 ? '—' : `${(f.allNsPerEvent / rit.allNsPerEvent).toFixed(2)}×`,
+    ]);
+  }
+  printTable(`Activity cost in Chromium: median of ${ROUNDS} alternating rounds, synthetic events on document.body`, rows);
+  if (!sg) console.log('sessionguard: not measured, packages/client/dist/sessionguard.min.js is not built');
+  else console.log(`target: sessionguard ≤ 0.5× react-idle-timer's cost per event: ${ratio == null ? 'n/a' : `${ratio.toFixed(2)}× → ${target.met ? 'met' : 'MISSED'}`}`);
+  for (const contender of contenders) if (contender.errors.length) console.log(`${contender.label}: page errors: ${contender.errors.join('; ')}`);
+  writeResults('activity', { mousemoves: MOUSEMOVES, keydowns: KEYDOWNS, rounds: ROUNDS, figures, ratios, target, pingsAnswered: pages.requests['/session/ping'] ?? 0 });
+  return { figures, ratios, target };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

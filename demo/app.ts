@@ -1,0 +1,152 @@
+/**
+ * The demo application: security headers, static files, express-session,
+ * the guard (enforcement middleware, ping and sessions router, admin API) and
+ * the demo's pages.
+ */
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import session from 'express-session';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSessionGuard, type SessionRegistry } from '@sessionguard/express';
+import { accountRoutes } from './account-routes.js';
+import { adminRoutes } from './admin-routes.js';
+import { authRoutes } from './auth-routes.js';
+import type { DemoConfig } from './config.js';
+import type { DemoContext } from './context.js';
+import { html } from './html.js';
+import { renderPage } from './layout.js';
+import { log, requestLogger } from './logger.js';
+import { securityHeaders, sendError, wantsJson } from './security.js';
+import type { Stores } from './stores.js';
+import { createClock, testClockRouter } from './test-clock.js';
+import type { UserDirectory } from './users.js';
+import { workRoutes } from './work-routes.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The client's built files (`sessionguard.min.js`), wherever npm put the package. */
+function clientDist(): string {
+  try {
+    return path.dirname(createRequire(import.meta.url).resolve('@sessionguard/client/sessionguard.min.js'));
+  } catch {
+    const fallback = path.resolve(here, '..', '..', 'packages', 'client', 'dist');
+    if (!existsSync(path.join(fallback, 'sessionguard.min.js'))) {
+      log('warning: @sessionguard/client/dist/sessionguard.min.js is missing; run `npm run build`');
+    }
+    return fallback;
+  }
+}
+
+/** The demo's static files: demo/public, next to demo/dist where the bundle runs. */
+function publicDir(): string {
+  const candidates = [path.resolve(here, '..', 'public'), path.resolve(here, 'public')];
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
+}
+
+export interface DemoApp {
+  app: Express;
+  context: DemoContext;
+}
+
+export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: Stores): DemoApp {
+  const clock = createClock();
+  const guard = createSessionGuard({
+    secret: config.secrets,
+    warnAfter: config.warnAfter,
+    expireAfter: config.expireAfter,
+    absoluteTimeout: config.absoluteTimeout,
+    loginUrl: '/login',
+    store: stores.sessionStore,
+    ...(stores.registry === undefined ? {} : { registry: stores.registry as SessionRegistry }),
+    getSessionAuthHash: (userId: string) => users.sessionAuthHash(userId),
+    singleSession: config.singleSession,
+    logoutEverywhere: config.logoutEverywhere,
+    canRevoke: (actor: string, target: string) => users.canRevoke(actor, target),
+    ...(config.testClock ? { now: clock.now } : {}),
+  });
+  guard.events.on('session.revoked', (event: { userId: string; publicId: string; reason: string }) => {
+    log(`session revoked: user=${event.userId} session=${event.publicId} reason=${event.reason}`);
+  });
+
+  const context: DemoContext = { config, users, guard, clock, notes: new Map() };
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+
+  app.use(requestLogger);
+  app.use(securityHeaders);
+  if (config.testClock) app.use(testClockRouter(clock));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  // Static files come before the session: fetching them is not user activity.
+  app.use('/sessionguard', express.static(clientDist(), { index: false, maxAge: '1h' }));
+  app.use('/static', express.static(publicDir(), { index: false, maxAge: '1h' }));
+
+  app.use(
+    session({
+      name: 'sessionguard.sid',
+      secret: config.secrets,
+      store: stores.sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        // 'auto': secure whenever the request came over HTTPS (behind a proxy with TRUST_PROXY).
+        secure: config.production ? true : 'auto',
+        path: '/',
+        // The absolute lifetime; the guard ends idle sessions long before.
+        maxAge: config.absoluteTimeout * 1000,
+      },
+    }),
+  );
+  app.use(guard.middleware);
+  app.use('/session', guard.router);
+  app.use('/admin/sessions', guard.adminRouter);
+
+  app.use(authRoutes(context));
+  app.use(workRoutes(context));
+  app.use(accountRoutes(context));
+  app.use(adminRoutes(context));
+
+  app.use((req, res) => {
+    if (wantsJson(req) || req.path.startsWith('/api/')) {
+      sendError(res, 404, 'not_found', 'No such page.');
+      return;
+    }
+    renderPage(res, { title: 'Not found', user: null, status: 404, body: html`<p>No such page. <a href="/">Go to the work page</a>.</p>` });
+  });
+  app.use(errorHandler);
+  return { app, context };
+}
+
+const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const err = error as { name?: string; status?: number; type?: string; message?: string };
+  let status = 500;
+  let code = 'internal_error';
+  let message = 'Something went wrong on our side.';
+  if (err?.name === 'SessionStoreUnavailableError') {
+    status = 503;
+    code = 'session_store_unavailable';
+    message = 'The session store is unavailable. Try again in a moment.';
+  } else if (err?.type === 'entity.too.large') {
+    status = 413;
+    code = 'payload_too_large';
+    message = 'The request body is too large.';
+  } else if (err?.type === 'entity.parse.failed') {
+    status = 400;
+    code = 'invalid_body';
+    message = 'The request body is not valid JSON.';
+  } else {
+    log(`error on ${req.method} ${req.path}: ${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`);
+  }
+  if (res.headersSent) return;
+  if (wantsJson(req) || req.path.startsWith('/api/') || req.method !== 'GET') {
+    sendError(res, status, code, message);
+    return;
+  }
+  renderPage(res, { title: status === 503 ? 'Temporarily unavailable' : 'Error', user: null, status, body: html`<p>${message}</p>` });
+};

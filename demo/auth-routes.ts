@@ -1,0 +1,105 @@
+/**
+ * Sign-in and sign-out. `POST /login` takes a plain form (works without
+ * JavaScript) or JSON from the SDK's sign-in dialog; `POST /logout` takes a
+ * form and, with `Accept: application/json`, answers `{}`.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { DemoContext } from './context.js';
+import { html } from './html.js';
+import { renderPage } from './layout.js';
+import { log } from './logger.js';
+import { createRateLimiter, rateLimit, safeNext, sameOriginOnly, sendError } from './security.js';
+
+interface LoginForm {
+  next: string | null;
+  username: string;
+  error?: string;
+  status?: number;
+}
+
+function renderLogin(res: Response, { next, username, error, status = 200 }: LoginForm): void {
+  const described = error ? 'login-error' : undefined;
+  renderPage(res, {
+    title: 'Sign in',
+    user: null,
+    status,
+    body: html`
+<form method="post" action="/login" class="card narrow">
+  ${error && html`<p id="login-error" class="error" role="alert">${error}</p>`}
+  ${next && html`<input type="hidden" name="next" value="${next}">`}
+  <label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${username}"${described ? html` aria-describedby="${described}" aria-invalid="true"` : ''}>
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required${described ? html` aria-describedby="${described}" aria-invalid="true"` : ''}>
+  <button type="submit">Sign in</button>
+</form>
+<p class="hint">Demo users: <code>alice</code> / <code>alice-pass</code>, <code>bob</code> / <code>bob-pass</code>, <code>admin</code> / <code>admin-pass</code>.</p>`,
+  });
+}
+
+function field(body: unknown, name: string): string {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value.slice(0, 200) : '';
+}
+
+const isJson = (req: Request) => req.is('application/json') === 'application/json';
+
+export function authRoutes(ctx: DemoContext): Router {
+  const router = express.Router();
+  // Modest limits: every attempt per client, and failures per client and username.
+  const attempts = createRateLimiter({ limit: 60, windowMs: 60_000 });
+  const failures = createRateLimiter({ limit: 10, windowMs: 15 * 60_000 });
+  const parse = [express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' })];
+
+  router.get('/login', (req, res) => {
+    renderLogin(res, { next: safeNext(req.query.next), username: '' });
+  });
+
+  router.post('/login', sameOriginOnly, rateLimit(attempts), ...parse, async (req, res, next) => {
+    try {
+      const username = field(req.body, 'username').trim();
+      const password = field(req.body, 'password');
+      const returnTo = safeNext(field(req.body, 'next'));
+      const failureKey = `${req.ip ?? 'unknown'}|${username.toLowerCase()}`;
+      if (failures.blocked(failureKey)) {
+        res.setHeader('Retry-After', String(failures.retryAfter(failureKey)));
+        const message = 'Too many failed attempts. Wait a few minutes and try again.';
+        if (isJson(req)) sendError(res, 429, 'rate_limited', message);
+        else renderLogin(res, { next: returnTo, username, error: message, status: 429 });
+        return;
+      }
+      const user = username && password ? await ctx.users.verify(username, password) : null;
+      if (!user) {
+        failures.hit(failureKey);
+        log('sign-in refused: invalid credentials');
+        const message = 'The username or password is not right.';
+        if (isJson(req)) sendError(res, 401, 'invalid_credentials', message);
+        else renderLogin(res, { next: returnTo, username, error: message, status: 401 });
+        return;
+      }
+      await ctx.guard.login(req, user.username);
+      log(`signed in: ${user.username}`);
+      if (isJson(req)) res.json({ username: user.username });
+      else res.redirect(303, returnTo ?? '/');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/logout', sameOriginOnly, async (req, res, next) => {
+    try {
+      const userId = ctx.guard.userId(req);
+      if (userId !== null) {
+        await ctx.guard.logout(req);
+        log(`signed out: ${userId}`);
+      }
+      res.clearCookie('sessionguard.sid', { path: '/' });
+      if (req.accepts(['html', 'json']) === 'json') res.json({});
+      else res.redirect(303, '/login');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,47 @@
+/**
+ * Where sessions live. In memory by default (one process); with `REDIS_URL`,
+ * the guard's registry and express-session's data both go to Redis, so
+ * several demo processes share sessions.
+ */
+import session from 'express-session';
+import type { DemoConfig } from './config.js';
+import { log } from './logger.js';
+
+export interface Stores {
+  /** express-session's store. */
+  sessionStore: session.Store;
+  /** The guard's registry option; `undefined` keeps the guard's embedded memory registry. */
+  registry: unknown;
+  close(): Promise<void>;
+}
+
+export async function createStores(config: DemoConfig): Promise<Stores> {
+  if (!config.redisUrl) {
+    return { sessionStore: new session.MemoryStore(), registry: undefined, close: async () => {} };
+  }
+  const [{ createClient }, { RedisStore }, { createRedisRegistry }] = await Promise.all([
+    import('redis'),
+    import('connect-redis'),
+    import('@sessionguard/express/redis'),
+  ]);
+  const client = createClient({ url: config.redisUrl });
+  let reported = false;
+  // Without a listener an 'error' event would crash the process; the guard fails closed meanwhile.
+  client.on('error', (error: Error) => {
+    if (!reported) log(`redis: ${error.message} (requests that need the session answer 503 until it is back)`);
+    reported = true;
+  });
+  client.on('ready', () => {
+    if (reported) log('redis: connected again');
+    reported = false;
+  });
+  await client.connect();
+  log(`redis: connected to ${new URL(config.redisUrl).host}`);
+  return {
+    sessionStore: new RedisStore({ client, prefix: 'sessionguard:sess:' }),
+    registry: createRedisRegistry({ client }),
+    async close() {
+      await client.close().catch(() => client.destroy());
+    },
+  };
+}

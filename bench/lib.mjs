@@ -182,3 +182,27 @@ export function startChild(script, args = [], env = {}) {
 }
 
 export const formatBytes = (bytes) => (bytes == null ? null : `${(bytes / 1000).toFixed(2)} kB`);
+
+/** Deletes every key under `prefix` (SCAN + UNLINK in batches); returns how many. */
+export async function deleteByPrefix(client, prefix) {
+  let deleted = 0;
+  let batch = [];
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 10_000 })) {
+    batch.push(...keys);
+    if (batch.length >= 10_000) {
+      deleted += await client.unlink(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) deleted += await client.unlink(batch);
+  return deleted;
+}
+
+/** A connected node-redis client. */
+export async function redisClient() {
+  const { createClient } = await import('redis');
+  const client = createClient({ url: REDIS_URL });
+  client.on('error', (error) => console.error(`redis: ${error.message}`));
+  await client.connect();
+  return client;
+}

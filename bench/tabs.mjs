@@ -1,0 +1,154 @@
+// Benchmark 3, server load from tabs: the requests an idle-timeout client
+// sends over a simulated 30 minutes with 1, 5 and 20 tabs open and active,
+// for sessionguard (one leader tab talks to the server) and for the per-tab
+// timer design of django-session-security (bench/peers/per-tab-timer.js).
+//
+// Real Chromium, real server (bench/servers/tabs-app.mjs, in a child
+// process, counting requests by path). Chromium's clock is controlled
+// (context.clock.install / runFor) and advanced in steps of STEP seconds;
+// every step the user is active in every tab (a mousemove and a keydown), and
+// between steps the bench waits until the network is quiet, so answers arrive
+// before the next timers fire. Page loads (documents and scripts) are the
+// user's, not the library's: they are counted apart.
+import { at, launchChromium, printTable, smoke, startChild, writeResults, ensureBuilt } from './lib.mjs';
+
+const MINUTES = smoke ? 2 : 30;
+const TAB_COUNTS = smoke ? [1, 2] : [1, 5, 20];
+const STEP_SECONDS = 5;
+// django-session-security's defaults, the same policy for both designs.
+const WARN_AFTER = smoke ? 40 : 540;
+const EXPIRE_AFTER = smoke ? 90 : 1800;
+const START = new Date('2026-01-05T09:00:00Z');
+
+const DESIGNS = [
+  { key: 'sessionguard', label: 'sessionguard (leader tab pings)', path: '/sg', login: 'sg' },
+  { key: 'perTabTimer', label: 'per-tab timers (django-session-security)', path: '/dss', login: 'dss' },
+];
+
+const isPageLoad = (key) => /^GET \/(sg|dss)$/.test(key) || key.endsWith('.js');
+
+async function simulate(browser, base, design, tabs) {
+  const context = await browser.newContext();
+  await context.clock.install({ time: START });
+  let inFlight = 0;
+  const errors = [];
+  context.on('request', () => inFlight++);
+  context.on('requestfinished', () => inFlight--);
+  context.on('requestfailed', (request) => {
+    inFlight--;
+    errors.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
+  });
+  const settle = async () => {
+    // Let posted messages, lock grants and fetches run, then wait for the network to go quiet.
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const deadline = Date.now() + 3000;
+    while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  try {
+    const origin = base;
+    const login = await context.request.post(`${base}/login`, {
+      data: { username: `bench-${design.key}-${tabs}`, password: 'bench', design: design.login },
+      headers: { 'X-SessionGuard': '1', Origin: origin, 'Content-Type': 'application/json' },
+    });
+    if (!login.ok()) throw new Error(`${design.key}: sign-in failed: ${login.status()} ${await login.text()}`);
+    await fetch(`${base}/__counts`); // reset: count from the first tab on
+
+    const pages = [];
+    for (let i = 0; i < tabs; i++) {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => errors.push(`tab ${i}: ${error}`));
+      await page.goto(`${base}${design.path}`);
+      pages.push(page);
+      await settle();
+    }
+    const steps = (MINUTES * 60) / STEP_SECONDS;
+    for (let step = 0; step < steps; step++) {
+      for (const page of pages) {
+        await page.evaluate(() => {
+          document.body.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: 10, clientY: 10 }));
+          document.body.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, key: 'a' }));
+          document.body.dispatchEvent(new KeyboardEvent('keyup', { bubbles: true, key: 'a' }));
+        });
+      }
+      await context.clock.runFor(STEP_SECONDS * 1000);
+      await settle();
+    }
+    const counts = await (await fetch(`${base}/__counts`)).json();
+    const state = await pages[0].evaluate(() => ({
+      title: document.title,
+      dialog: document.querySelector('[role="alertdialog"]')?.getAttribute('aria-label') ?? document.querySelector('[role="alertdialog"]')?.textContent?.slice(0, 60) ?? null,
+    }));
+    return { counts, errors, state };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function run() {
+  ensureBuilt();
+  const server = await startChild(at('bench/servers/tabs-app.mjs'), [], { WARN_AFTER: String(WARN_AFTER), EXPIRE_AFTER: String(EXPIRE_AFTER) });
+  const base = `http://127.0.0.1:${server.port}`;
+  const hasGuard = (await fetch(`${base}/session/ping`, { method: 'POST' })).status !== 404;
+  await fetch(`${base}/__counts`);
+  const browser = await launchChromium();
+  const figures = {};
+  try {
+    for (const design of DESIGNS) {
+      if (design.key === 'sessionguard' && !hasGuard) {
+        console.log('sessionguard: not measured, @sessionguard/express or the client script is not built');
+        continue;
+      }
+      figures[design.key] = { label: design.label, byTabs: {} };
+      for (const tabs of TAB_COUNTS) {
+        const { counts, errors, state } = await simulate(browser, base, design, tabs);
+        const library = Object.entries(counts).filter(([key]) => !isPageLoad(key));
+        const pageLoads = Object.entries(counts).filter(([key]) => isPageLoad(key));
+        figures[design.key].byTabs[tabs] = {
+          requests: library.reduce((sum, [, n]) => sum + n, 0),
+          byPath: Object.fromEntries(library),
+          pageLoads: Object.fromEntries(pageLoads),
+          endState: state,
+          errors: errors.slice(0, 10),
+        };
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+
+  const rows = [['design', ...TAB_COUNTS.map((n) => `${n} tab${n > 1 ? 's' : ''}`), `${TAB_COUNTS.at(-1)} tabs ÷ 1 tab`, 'requests by path (most tabs)']];
+  for (const design of DESIGNS) {
+    const f = figures[design.key];
+    if (!f) continue;
+    const first = f.byTabs[TAB_COUNTS[0]].requests;
+    const last = f.byTabs[TAB_COUNTS.at(-1)];
+    rows.push([
+      f.label,
+      ...TAB_COUNTS.map((n) => f.byTabs[n].requests),
+      first ? `${(last.requests / first).toFixed(2)}×` : '—',
+      Object.entries(last.byPath).map(([path, n]) => `${path}: ${n}`).join(', ') || 'none',
+    ]);
+  }
+  printTable(`Requests to the server over ${MINUTES} simulated minutes, user active in every tab (warnAfter ${WARN_AFTER} s, expireAfter ${EXPIRE_AFTER} s)`, rows);
+
+  const sg = figures.sessionguard;
+  const per = figures.perTabTimer;
+  const most = TAB_COUNTS.at(-1);
+  const ratios = {
+    sessionguardMostTabsVsOneTab: sg && sg.byTabs[TAB_COUNTS[0]].requests ? sg.byTabs[most].requests / sg.byTabs[TAB_COUNTS[0]].requests : null,
+    perTabMostTabsVsOneTab: per.byTabs[TAB_COUNTS[0]].requests ? per.byTabs[most].requests / per.byTabs[TAB_COUNTS[0]].requests : null,
+    perTabVsSessionguardAtMostTabs: sg && sg.byTabs[most].requests ? per.byTabs[most].requests / sg.byTabs[most].requests : null,
+  };
+  const counts = sg ? TAB_COUNTS.map((n) => sg.byTabs[n].requests) : [];
+  const target = { independentOfTabs: sg ? Math.max(...counts) - Math.min(...counts) <= 1 : null, counts };
+  if (sg) console.log(`target: sessionguard's requests independent of the number of tabs (${counts.join(' / ')}): ${target.independentOfTabs ? 'met' : 'MISSED'}`);
+  for (const [key, f] of Object.entries(figures)) {
+    for (const [tabs, entry] of Object.entries(f.byTabs)) if (entry.errors.length) console.log(`${key}, ${tabs} tabs: ${entry.errors.join('; ')}`);
+  }
+  writeResults('tabs', { simulatedMinutes: MINUTES, stepSeconds: STEP_SECONDS, warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, figures, ratios, target });
+  return { figures, ratios, target };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

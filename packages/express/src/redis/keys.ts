@@ -1,0 +1,58 @@
+/**
+ * Key layout of the Redis registry. Every key of one user carries the same
+ * hash tag, `{<encoded userId>}`, so Redis Cluster puts all of them in one
+ * slot and every per-user operation (one Lua script) runs on one node:
+ *
+ * ```
+ * <prefix>:{<user>}:s:<sessionId>   hash: one session record
+ * <prefix>:{<user>}:idx             sorted set: the user's session ids, scored by retainUntil (ms)
+ * ```
+ */
+
+/** Characters kept as they are in an encoded user id; everything else is escaped. */
+const SAFE = /^[A-Za-z0-9._~@+=-]$/;
+
+/**
+ * Encodes a user id for the hash tag. Every character outside `SAFE` becomes
+ * `%` plus the four hex digits of its UTF-16 code unit, so the result never
+ * contains `{`, `}` or `:` (which would move or split the hash tag, or make
+ * two users' keys collide) and distinct ids always encode differently, lone
+ * surrogates included. Ordinary ids (numbers, UUIDs, e-mail addresses) stay
+ * readable. The empty id encodes as a lone `%`, which no other id produces: an
+ * empty hash tag `{}` would make Redis hash the whole key name and scatter the
+ * user's keys over several slots.
+ */
+export function encodeUserId(userId: string): string {
+  if (userId === '') return '%';
+  let encoded = '';
+  for (let i = 0; i < userId.length; i += 1) {
+    const char = userId[i]!;
+    encoded += SAFE.test(char) ? char : `%${userId.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  }
+  return encoded;
+}
+
+/** `<prefix>:{<user>}:`: everything of one user starts with this. */
+function userBase(prefix: string, userId: string): string {
+  return `${prefix}:{${encodeUserId(userId)}}:`;
+}
+
+/**
+ * What a session's record key starts with; the Lua scripts append session ids
+ * read from the index to it. The session id needs no escaping: it comes after
+ * the hash tag and after a fixed `s:`, so it can neither move the tag nor meet
+ * the index key.
+ */
+export function recordKeyPrefix(prefix: string, userId: string): string {
+  return `${userBase(prefix, userId)}s:`;
+}
+
+/** The hash holding one session record. */
+export function recordKey(prefix: string, userId: string, sessionId: string): string {
+  return recordKeyPrefix(prefix, userId) + sessionId;
+}
+
+/** The sorted set of one user's session ids, scored by their expiry instant. */
+export function indexKey(prefix: string, userId: string): string {
+  return `${userBase(prefix, userId)}idx`;
+}

@@ -1,0 +1,285 @@
+import { SessionStoreUnavailableError, isSessionStoreUnavailableError } from '../errors.js';
+import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from '../registry/types.js';
+import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
+import { CREATE, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
+
+/** Arguments of `EVAL`/`EVALSHA` in node-redis v5. */
+export interface RedisScriptArguments {
+  keys: string[];
+  arguments: string[];
+}
+
+/**
+ * The few commands the registry uses, as a structural type: a node-redis v5
+ * client (`createClient`) and a cluster client (`createCluster`) both fit, and
+ * the registry never imports `redis` at run time.
+ */
+export interface RedisRegistryClient {
+  /** `EVALSHA sha numkeys keys... args...` (routed by the first key on a cluster). */
+  evalSha(sha: string, options: RedisScriptArguments): Promise<unknown>;
+  /** `EVAL script numkeys keys... args...`, the fallback when the script is not cached yet (`NOSCRIPT`). */
+  eval(script: string, options: RedisScriptArguments): Promise<unknown>;
+  /** The same client with per-command options; the registry passes an `AbortSignal`. */
+  withCommandOptions(options: { abortSignal?: AbortSignal }): RedisRegistryClient;
+}
+
+/** Options of {@link createRedisRegistry}. */
+export interface RedisRegistryOptions {
+  /**
+   * A connected node-redis v5 client or cluster client, owned by the app
+   * (the registry never connects, quits or listens to it). See the module
+   * documentation for the client options that make failures fast and
+   * reconnection automatic.
+   */
+  client: RedisRegistryClient;
+  /**
+   * Prefix of every key, so several apps (or an app and its tests) can share
+   * one Redis. Must not contain `{` or `}` (the hash tag is the registry's).
+   * @default 'sg'
+   */
+  prefix?: string;
+  /**
+   * How long one operation may take, in milliseconds, before it rejects with
+   * `SessionStoreUnavailableError`. A reply arriving later is ignored; a
+   * command still waiting in the client's offline queue is withdrawn.
+   * @default 1000
+   */
+  commandTimeout?: number;
+}
+
+/** The defaults of {@link RedisRegistryOptions}, in one place. */
+const DEFAULTS = { prefix: 'sg', commandTimeout: 1000 } as const;
+
+const PATCHABLE_FIELDS = ['authHash', 'authenticatedAt', 'ip', 'userAgent'] as const satisfies ReadonlyArray<
+  keyof SessionRecordPatch
+>;
+
+function normalizeOptions(options: RedisRegistryOptions) {
+  const { client } = options;
+  if (
+    !client ||
+    typeof client.evalSha !== 'function' ||
+    typeof client.eval !== 'function' ||
+    typeof client.withCommandOptions !== 'function'
+  ) {
+    throw new TypeError('createRedisRegistry: `client` must be a node-redis v5 client or cluster (createClient / createCluster)');
+  }
+  const prefix = options.prefix ?? DEFAULTS.prefix;
+  if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
+    throw new TypeError('createRedisRegistry: `prefix` must be a non-empty string without `{` or `}`');
+  }
+  const commandTimeout = options.commandTimeout ?? DEFAULTS.commandTimeout;
+  if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
+    throw new TypeError('createRedisRegistry: `commandTimeout` must be a positive number of milliseconds');
+  }
+  return { client, prefix, commandTimeout };
+}
+
+const text = (value: unknown): string =>
+  typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : String(value);
+
+/** A record from the flat field/value array of `HGETALL`; `null` for an empty (missing) hash. */
+function parseRecord(reply: unknown): SessionRecord | null {
+  if (reply === null || reply === undefined) return null;
+  if (!Array.isArray(reply)) throw new TypeError('unexpected reply from Redis');
+  if (reply.length === 0) return null;
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(text(reply[i]), text(reply[i + 1]));
+  const required = (name: string) => {
+    const value = fields.get(name);
+    if (value === undefined) throw new TypeError(`session record in Redis lacks the field ${name}`);
+    return value;
+  };
+  const number = (name: string) => Number(required(name));
+  return {
+    sessionId: required('sessionId'),
+    userId: required('userId'),
+    publicId: required('publicId'),
+    createdAt: number('createdAt'),
+    lastActivity: number('lastActivity'),
+    authenticatedAt: number('authenticatedAt'),
+    ip: fields.get('ip') ?? null,
+    userAgent: fields.get('userAgent') ?? null,
+    authHash: fields.get('authHash') ?? null,
+    retainUntil: number('retainUntil'),
+  };
+}
+
+function parseRecords(reply: unknown): SessionRecord[] {
+  if (!Array.isArray(reply)) throw new TypeError('unexpected reply from Redis');
+  return reply.map((item) => parseRecord(item)).filter((record): record is SessionRecord => record !== null);
+}
+
+/** A timestamp as sent to Redis: the exact decimal form JavaScript reads back with `Number()`. */
+function timestamp(name: string, value: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${name} must be a finite number (epoch ms)`);
+  return String(value);
+}
+
+/** `PEXPIREAT` takes whole milliseconds: round up so the record is never dropped early. */
+const expireAt = (retainUntil: number) => String(Math.ceil(retainUntil));
+
+function checkRef(ref: SessionRef): void {
+  if (typeof ref?.userId !== 'string' || typeof ref.sessionId !== 'string') {
+    throw new TypeError('a session ref needs string `userId` and `sessionId`');
+  }
+}
+
+const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
+
+/**
+ * The session registry on Redis, for more than one process or machine.
+ *
+ * Each operation is one Lua script: atomic, one round trip (two the first
+ * time a Redis node sees the script: `EVALSHA`, then `EVAL` on `NOSCRIPT`).
+ * Every key of a user shares the `{user}` hash tag, so the registry works on
+ * Redis Cluster. Every key expires on its own (records at `retainUntil`, the
+ * per-user index with its last record), so nothing is left behind.
+ *
+ * Fails closed: when Redis is unreachable, answers an error, or does not
+ * answer within `commandTimeout`, every operation rejects with
+ * `SessionStoreUnavailableError`; it never hangs and never guesses.
+ *
+ * Expiry runs on Redis's clock while `retainUntil` comes from the adapter's:
+ * keep the clocks NTP-synchronised (the adapter's retention margin absorbs
+ * small skew).
+ */
+export function createRedisRegistry(options: RedisRegistryOptions): SessionRegistry {
+  const { client, prefix, commandTimeout } = normalizeOptions(options);
+
+  /** Runs one script with the timeout; every failure becomes SessionStoreUnavailableError. */
+  async function run<T>(
+    script: RegistryScript,
+    keys: string[],
+    args: string[],
+    parse: (reply: unknown) => T,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const scoped = client.withCommandOptions({ abortSignal: controller.signal });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Withdraws the command if it still waits in the client's queue; once written, its reply is ignored.
+        controller.abort();
+        reject(new SessionStoreUnavailableError(`Redis did not answer ${script.name} within ${commandTimeout} ms`));
+      }, commandTimeout);
+      timer.unref?.();
+    });
+    const attempt = async () => {
+      const call = { keys, arguments: args };
+      let reply: unknown;
+      try {
+        reply = await scoped.evalSha(script.sha, call);
+      } catch (error) {
+        if (!isNoScript(error)) throw error;
+        reply = await scoped.eval(script.source, call);
+      }
+      return parse(reply);
+    };
+    try {
+      return await Promise.race([attempt(), timedOut]);
+    } catch (error) {
+      if (isSessionStoreUnavailableError(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SessionStoreUnavailableError(`Redis registry ${script.name} failed: ${reason}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const registry = {
+    async create(record) {
+      checkRef(record);
+      const retainUntil = timestamp('retainUntil', record.retainUntil);
+      const fields: string[] = [
+        'sessionId', record.sessionId,
+        'userId', record.userId,
+        'publicId', String(record.publicId),
+        'createdAt', timestamp('createdAt', record.createdAt),
+        'lastActivity', timestamp('lastActivity', record.lastActivity),
+        'authenticatedAt', timestamp('authenticatedAt', record.authenticatedAt),
+        'retainUntil', retainUntil,
+      ];
+      for (const name of ['ip', 'userAgent', 'authHash'] as const) {
+        const value = record[name];
+        if (value !== null && value !== undefined) fields.push(name, String(value));
+      }
+      await run(
+        CREATE,
+        [recordKey(prefix, record.userId, record.sessionId), indexKey(prefix, record.userId)],
+        [record.sessionId, expireAt(record.retainUntil), recordKeyPrefix(prefix, record.userId), ...fields],
+        () => undefined,
+      );
+    },
+
+    async get(ref) {
+      checkRef(ref);
+      return run(GET, [recordKey(prefix, ref.userId, ref.sessionId)], [], parseRecord);
+    },
+
+    async touch(ref, lastActivity, retainUntil) {
+      checkRef(ref);
+      return run(
+        TOUCH,
+        [recordKey(prefix, ref.userId, ref.sessionId), indexKey(prefix, ref.userId)],
+        [
+          timestamp('lastActivity', lastActivity),
+          timestamp('retainUntil', retainUntil),
+          expireAt(retainUntil),
+          ref.sessionId,
+        ],
+        parseRecord,
+      );
+    },
+
+    async update(ref, patch: SessionRecordPatch) {
+      checkRef(ref);
+      const set: string[] = [];
+      const unset: string[] = [];
+      for (const name of PATCHABLE_FIELDS) {
+        const value = patch[name];
+        if (value === undefined) continue;
+        if (value === null) unset.push(name);
+        else set.push(name, name === 'authenticatedAt' ? timestamp(name, value as number) : String(value));
+      }
+      return run(
+        UPDATE,
+        [recordKey(prefix, ref.userId, ref.sessionId)],
+        [String(set.length / 2), ...set, ...unset],
+        parseRecord,
+      );
+    },
+
+    async list(userId) {
+      checkRef({ userId, sessionId: '' });
+      const records = await run(LIST, [indexKey(prefix, userId)], [recordKeyPrefix(prefix, userId)], parseRecords);
+      return records.sort((a, b) => a.createdAt - b.createdAt);
+    },
+
+    async revoke(ref) {
+      checkRef(ref);
+      return run(
+        REVOKE,
+        [recordKey(prefix, ref.userId, ref.sessionId), indexKey(prefix, ref.userId)],
+        [ref.sessionId],
+        parseRecord,
+      );
+    },
+
+    async revokeUser(userId, exceptSessionId) {
+      checkRef({ userId, sessionId: exceptSessionId ?? '' });
+      const hasExcept = exceptSessionId !== undefined && exceptSessionId !== null;
+      return run(
+        REVOKE_USER,
+        [indexKey(prefix, userId)],
+        [recordKeyPrefix(prefix, userId), hasExcept ? '1' : '0', hasExcept ? exceptSessionId : ''],
+        parseRecords,
+      );
+    },
+
+    async close() {
+      // The client belongs to the app: nothing to release here.
+    },
+  } satisfies SessionRegistry;
+  return registry;
+}

@@ -1,0 +1,34 @@
+/**
+ * The script-tag build: `window.SessionGuard` with everything `index.ts`
+ * exports, plus `current`, the guard started from the tag's `data-*`
+ * attributes (see docs/contracts.md) when it has `data-base-url`.
+ */
+import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuardOptions } from './options.js';
+
+export * from './index.js';
+
+/** The guard this script tag started, or null. */
+export let current: SessionGuard | null = null;
+
+/** Options from a script tag's `data-*` attributes. */
+export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions {
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+  return {
+    baseUrl: data.baseUrl,
+    signInUrl: data.signInUrl,
+    logoutUrl: data.logoutUrl,
+    loginPageUrl: data.loginPageUrl,
+    username: data.username,
+    locale: data.locale,
+    nonce: data.nonce,
+    warnAfter: number(data.warnAfter),
+    expireAfter: number(data.expireAfter),
+    strings: data.strings ? (JSON.parse(data.strings) as SessionGuardOptions['strings']) : undefined,
+  };
+}
+
+const script = typeof document === 'undefined' ? null : document.currentScript;
+if (script instanceof HTMLScriptElement && script.dataset.baseUrl !== undefined) {
+  current = createSessionGuard(optionsFromDataset(script.dataset));
+}

@@ -1,0 +1,508 @@
+import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
+import ky from 'ky';
+import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { activity$ } from './activity.js';
+import type { DialogHandle } from './dialog-base.js';
+import { createGuardHttp, type GuardHttp } from './http.js';
+import { createLeader } from './leader.js';
+import { createLiveRegion, type LiveRegion } from './live-region.js';
+import { resolveOptions, type SessionGuardOptions } from './options.js';
+import { backoffMs, sendPing, type PingResult } from './ping.js';
+import { restorePreserved, savePreserved } from './preserve.js';
+import { isFreshFor, phaseAt, pingIntervalMs, viewFromPing, viewFromPolicy, type SessionView } from './session-view.js';
+import { openSignInDialog, type SignInResult } from './sign-in-dialog.js';
+import { resolveStrings } from './strings.js';
+import { injectStyles } from './styles.js';
+import { createTabChannel } from './tab-channel.js';
+import type { TabMessage } from './tab-message.js';
+import { wake$ } from './wake.js';
+import { openWarningDialog } from './warning-dialog.js';
+
+/** Where the session stands, as this tab shows it. */
+export type GuardStatus = 'active' | 'warning' | 'expired' | 'revoked' | 'signed-out';
+
+/** Emitted by {@link SessionGuard.state$}. Times are epoch ms, `null` before the server's first answer. */
+export interface GuardState {
+  status: GuardStatus;
+  expiresAt: number | null;
+  warnAt: number | null;
+}
+
+/** Events of {@link SessionGuard.on} and what their handlers receive. */
+export interface GuardEvents {
+  /** The warning opened. */
+  warn: GuardState;
+  /** The session expired (idle or absolute), or the server no longer knows it. */
+  expire: GuardState;
+  /** The warning closed because the session was extended (button, Escape, activity, another tab). */
+  extend: GuardState;
+  /** A deliberate sign-out, in this tab or another. */
+  logout: GuardState;
+  /** The user signed in again in place. */
+  login: { username: string | null };
+  /** The server ended the session on purpose (sign-out elsewhere, password change, admin). */
+  revoked: GuardState;
+}
+
+/** A running guard; see {@link createSessionGuard}. */
+export interface SessionGuard extends GuardHttp {
+  /** The state, now and on every change. */
+  readonly state$: Observable<GuardState>;
+  /** The current state. */
+  readonly state: GuardState;
+  /** Counts as activity and checks with the server at once: closes the warning in every tab. */
+  extend(): void;
+  /** Signs out: posts to `logoutUrl`, then every tab goes to `loginPageUrl`. */
+  logout(): Promise<void>;
+  /** Removes every listener, timer, channel, lock, dialog and style the guard added. */
+  destroy(): void;
+  /** Calls `handler` on each `event`; returns a function that stops it. */
+  on<E extends keyof GuardEvents>(event: E, handler: (detail: GuardEvents[E]) => void): () => void;
+}
+
+/** Attribute of a form whose submission is a sign-out. */
+export const LOGOUT_ATTRIBUTE = 'data-sessionguard-logout';
+
+/** How long a non-leader waits for the leader's answer before asking the server itself. */
+const CHECK_TIMEOUT_MS = 3000;
+/** A leader answers a check from its last view when that is this recent. */
+const REUSE_VIEW_MS = 2000;
+
+type Ended = 'expired' | 'revoked' | 'signed-out';
+
+/**
+ * Starts guarding the session of this page: watches activity, shares it with
+ * the other tabs, lets one tab ping the server, warns before expiry and offers
+ * sign-in in place after it. Throws {@link SessionGuardConfigError} naming the
+ * option when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * const guard = createSessionGuard({ baseUrl: '/session', signInUrl: '/login', logoutUrl: '/logout', loginPageUrl: '/login', username: 'alice' });
+ * guard.on('expire', () => console.log('signed out for inactivity'));
+ * ```
+ */
+export function createSessionGuard(options: SessionGuardOptions = {}): SessionGuard {
+  const o = resolveOptions(options);
+  const { clock, window: win, location: nav } = o;
+  const doc = win.document;
+  const strings = resolveStrings(o.locale, o.strings);
+  const channel = o.channel ?? createTabChannel<TabMessage>(o.name, win);
+  const leader = o.leader ?? createLeader(win, clock, o.name);
+  const baseFetch: typeof fetch = (input, init) => (o.fetch ?? globalThis.fetch)(input, init);
+  const api = ky.create({
+    fetch: baseFetch,
+    headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE, accept: 'application/json' },
+    retry: 0,
+    timeout: 15_000,
+    throwHttpErrors: false,
+  });
+  // Absolute URLs: a Request outside a page (tests, workers) cannot resolve relative ones.
+  const absolute = (url: string): string => new URL(url, win.location.href).href;
+  const pingUrl = absolute(`${o.baseUrl.replace(/\/$/, '')}/ping`);
+  const preserveKey = `${o.name}:preserve:${win.location.pathname}`;
+
+  let status: GuardStatus = 'active';
+  /** An end the server confirmed (a 401), rather than one inferred while it was unreachable. */
+  let confirmedEnd = false;
+  let endedAt = -Infinity;
+  let view: SessionView | null =
+    o.warnAfter !== null && o.expireAfter !== null ? viewFromPolicy(o.warnAfter, o.expireAfter, clock.now()) : null;
+  let lastActivity = clock.now();
+  let lastPingAt = -Infinity;
+  let inFlight: Promise<void> | null = null;
+  let failures = 0;
+  let destroyed = false;
+  let dialog: DialogHandle | null = null;
+  let dialogKind: 'warning' | 'expired' | 'revoked' | null = null;
+  let live: LiveRegion | null = null;
+  let removeStyles: (() => void) | null = null;
+  const timers: Partial<Record<'main' | 'ping' | 'retry' | 'check', () => void>> = {};
+  const handlers: { [E in keyof GuardEvents]?: Set<(detail: GuardEvents[E]) => void> } = {};
+  const waiters = new Set<(retry: boolean) => void>();
+  const subscriptions: Subscription[] = [];
+  const snapshot = (): GuardState => ({ status, expiresAt: view?.expiresAt ?? null, warnAt: view?.warnAt ?? null });
+  const state$ = new BehaviorSubject<GuardState>(snapshot());
+
+  /** Runs `run`, reporting instead of throwing: a handler must never throw into the page. */
+  const safely = (run: () => void): void => {
+    try {
+      run();
+    } catch (error) {
+      console.error('sessionguard:', error);
+    }
+  };
+  const setTimer = (name: keyof typeof timers, ms: number, run: () => void): void => {
+    timers[name]?.();
+    timers[name] = clock.setTimeout(() => {
+      delete timers[name];
+      if (!destroyed) safely(run);
+    }, ms);
+  };
+  const clearTimer = (name: keyof typeof timers): void => {
+    timers[name]?.();
+    delete timers[name];
+  };
+  const post = (message: TabMessage): void => {
+    if (!destroyed) safely(() => channel.post(message));
+  };
+  const emit = <E extends keyof GuardEvents>(event: E, detail: GuardEvents[E]): void => {
+    for (const handler of handlers[event] ?? []) safely(() => handler(detail));
+  };
+  const publish = (): void => {
+    const next = snapshot();
+    const previous = state$.value;
+    if (next.status !== previous.status || next.expiresAt !== previous.expiresAt || next.warnAt !== previous.warnAt) {
+      state$.next(next);
+    }
+  };
+  const isEnded = (): boolean => status === 'expired' || status === 'revoked' || status === 'signed-out';
+  const releaseWaiters = (retry: boolean): void => {
+    for (const waiter of waiters) waiter(retry);
+    waiters.clear();
+  };
+
+  const closeDialog = (): void => {
+    dialog?.close();
+    dialog = null;
+    dialogKind = null;
+  };
+  const show = (kind: 'warning' | 'expired' | 'revoked'): void => {
+    if (dialogKind === kind) return;
+    closeDialog();
+    removeStyles = injectStyles(doc, o.nonce);
+    if (kind === 'warning') {
+      live ??= createLiveRegion(doc);
+      dialog = openWarningDialog({
+        doc,
+        strings,
+        locale: o.locale,
+        clock,
+        live,
+        expiresAt: () => view?.expiresAt ?? clock.now(),
+        onStay: extend,
+        onSignOut: () => void logout(),
+      });
+    } else {
+      dialog = openSignInDialog({
+        doc,
+        strings,
+        kind,
+        username: o.username,
+        signIn: o.signInUrl ? signIn : null,
+        goToLoginPage,
+      });
+    }
+    dialogKind = kind;
+  };
+
+  /** Back to active (warning closed, or an unconfirmed end disproved by the server). */
+  const activate = (): void => {
+    if (status === 'active') return;
+    const wasWarning = status === 'warning';
+    status = 'active';
+    confirmedEnd = false;
+    closeDialog();
+    if (wasWarning) emit('extend', snapshot());
+  };
+
+  /** The session ended. `confirmed`: the server said so (then tell the other tabs). */
+  const end = (kind: Ended, confirmed: boolean): void => {
+    clearTimer('main');
+    clearTimer('ping');
+    clearTimer('check');
+    if (confirmed) {
+      clearTimer('retry');
+      post({ t: 'e', k: kind });
+    }
+    if (status === kind && (confirmedEnd || !confirmed)) return;
+    const first = !isEnded();
+    status = kind;
+    confirmedEnd = confirmed;
+    endedAt = clock.now();
+    show(kind === 'expired' ? 'expired' : 'revoked');
+    if (first || kind !== 'expired') emit(kind === 'expired' ? 'expire' : 'revoked', snapshot());
+    publish();
+  };
+
+  /**
+   * The heart: recompute everything from timestamps. Runs on every timer,
+   * wake signal, server answer and tab message, so a late timer or a sleep
+   * only delays a check, never leaves a stale dialog.
+   */
+  const evaluate = (): void => {
+    clearTimer('main');
+    if (destroyed || !view || (isEnded() && confirmedEnd) || status === 'signed-out') return publish();
+    const now = clock.now();
+    const phase = phaseAt(view, now);
+    if (phase === 'active') {
+      activate();
+      setTimer('main', view.warnAt - now, evaluate);
+    } else if (isFreshFor(view, phase, lastActivity) || failures > 0) {
+      // The server's latest word (or, while it is unreachable, our own timestamps) says so.
+      if (phase === 'warning') {
+        if (status !== 'warning') {
+          status = 'warning';
+          show('warning');
+          emit('warn', snapshot());
+        }
+        setTimer('main', view.expiresAt - now, evaluate);
+      } else {
+        end('expired', failures === 0);
+      }
+    } else {
+      // Another tab, window or device may have been active: ask before warning or expiring.
+      requestCheck();
+      if (phase === 'warning') setTimer('main', view.expiresAt - now, evaluate);
+    }
+    publish();
+  };
+
+  const onAnswer = (result: PingResult, sentAt: number): void => {
+    clearTimer('check');
+    if (result.kind === 'unreachable') {
+      failures++;
+      setTimer('retry', backoffMs(failures), requestCheck);
+      return evaluate();
+    }
+    failures = 0;
+    clearTimer('retry');
+    if (result.kind !== 'ok') return end(result.kind, true);
+    // An answer to a ping sent before the session ended cannot revive it.
+    if (isEnded() && confirmedEnd && sentAt < endedAt) return;
+    const next = viewFromPing(result.answer, sentAt);
+    if (view && next.at < view.at) return;
+    view = next;
+    if (confirmedEnd) activate();
+    post({ t: 's', v: next });
+    evaluate();
+    schedulePing();
+  };
+
+  const ping = (): Promise<void> => {
+    if (inFlight) return inFlight;
+    clearTimer('ping');
+    clearTimer('retry');
+    const sentAt = clock.now();
+    lastPingAt = sentAt;
+    const idleFor = Math.max(0, Math.floor((sentAt - lastActivity) / 1000));
+    inFlight = sendPing(api, pingUrl, idleFor).then((result) => {
+      inFlight = null;
+      if (!destroyed) safely(() => onAnswer(result, sentAt));
+    });
+    return inFlight;
+  };
+
+  /** Only the leader pings; the others ask it. */
+  function requestCheck(): void {
+    if (destroyed || (isEnded() && confirmedEnd)) return;
+    if (leader.isLeader) return void ping();
+    if (timers.check) return;
+    post({ t: 'c' });
+    // No answer from a leader (none yet, or it hangs): ask the server ourselves.
+    setTimer('check', CHECK_TIMEOUT_MS, () => void ping());
+  }
+
+  /** Leader: ping when there was activity since the last ping, at most every {@link pingIntervalMs}. */
+  const schedulePing = (): void => {
+    if (!leader.isLeader || !view || isEnded() || inFlight || lastActivity <= lastPingAt) return;
+    const due = lastPingAt + pingIntervalMs(view.warnAfter);
+    const now = clock.now();
+    if (now >= due) void ping();
+    else if (!timers.ping) setTimer('ping', due - now, schedulePing);
+  };
+
+  const onActivity = (): void => {
+    if (status === 'warning') requestCheck();
+    else schedulePing();
+  };
+
+  function extend(): void {
+    if (destroyed || isEnded()) return;
+    lastActivity = Math.max(lastActivity, clock.now());
+    post({ t: 'a', at: lastActivity });
+    requestCheck();
+  }
+
+  const signedOut = (): void => {
+    clearTimer('main');
+    clearTimer('ping');
+    clearTimer('retry');
+    clearTimer('check');
+    closeDialog();
+    const was = status;
+    status = 'signed-out';
+    confirmedEnd = true;
+    releaseWaiters(false);
+    publish();
+    if (was !== 'signed-out') emit('logout', snapshot());
+  };
+
+  async function logout(): Promise<void> {
+    if (destroyed) return;
+    signedOut();
+    if (o.logoutUrl) await api.post(absolute(o.logoutUrl)).catch(() => undefined);
+    post({ t: 'o' });
+    if (o.loginPageUrl) nav.assign(o.loginPageUrl);
+  }
+
+  /** Signed in again as `username`: same user ⇒ carry on; anyone else ⇒ reload. */
+  const signedIn = (username: string | null, broadcast: boolean): void => {
+    const sameUser = o.username !== null && username === o.username;
+    if (broadcast) post(sameUser ? { t: 'l', u: username } : { t: 'r' });
+    if (!sameUser) return nav.reload();
+    const now = clock.now();
+    lastActivity = now;
+    failures = 0;
+    endedAt = -Infinity;
+    closeDialog();
+    status = 'active';
+    confirmedEnd = false;
+    if (view) view = viewFromPolicy(view.warnAfter, view.expireAfter, now);
+    emit('login', { username });
+    releaseWaiters(true);
+    if (leader.isLeader) void ping();
+    evaluate();
+  };
+
+  async function signIn(username: string, password: string): Promise<SignInResult> {
+    let response: Response;
+    try {
+      response = await api.post(absolute(o.signInUrl!), { json: { username, password } });
+    } catch {
+      return 'unreachable';
+    }
+    if (response.status === 401) return 'invalid';
+    if (!response.ok) return response.status >= 500 ? 'unreachable' : 'failed';
+    const body = (await response.json().catch(() => null)) as { username?: unknown } | null;
+    if (!destroyed) signedIn(typeof body?.username === 'string' ? body.username : username, true);
+    return 'ok';
+  }
+
+  function goToLoginPage(): void {
+    savePreserved(doc, win.sessionStorage, preserveKey);
+    const here = win.location.pathname + win.location.search;
+    if (o.loginPageUrl) nav.assign(`${o.loginPageUrl}${o.loginPageUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(here)}`);
+    else nav.reload();
+  }
+
+  const onMessage = (message: TabMessage): void => {
+    if (destroyed || !message || typeof message !== 'object') return;
+    switch (message.t) {
+      case 'a':
+        if (isEnded() || !(message.at > lastActivity)) return;
+        lastActivity = Math.min(message.at, clock.now());
+        return onActivity();
+      case 's': {
+        clearTimer('check');
+        const next = message.v;
+        if (!next || !(next.at >= (view?.at ?? -Infinity)) || !(next.expiresAt > next.warnAt)) return;
+        if (isEnded() && confirmedEnd && next.at < endedAt) return;
+        view = next;
+        failures = 0;
+        if (confirmedEnd && status !== 'signed-out') activate();
+        return evaluate();
+      }
+      case 'c':
+        if (!leader.isLeader) return;
+        if (isEnded() && confirmedEnd) return post({ t: 'e', k: status as Ended });
+        if (inFlight) return;
+        if (view && clock.now() - view.at < REUSE_VIEW_MS && lastActivity <= view.at) return post({ t: 's', v: view });
+        return void ping();
+      case 'e':
+        clearTimer('check');
+        if (message.k === 'expired' || message.k === 'revoked' || message.k === 'signed-out') end(message.k, true);
+        return;
+      case 'l':
+        return signedIn(message.u, false);
+      case 'r':
+        return nav.reload();
+      case 'o':
+        signedOut();
+        if (o.loginPageUrl) nav.assign(o.loginPageUrl);
+        else show('revoked');
+    }
+  };
+
+  const onSubmit = (event: Event): void => {
+    const form = event.target as Element | null;
+    if (form?.hasAttribute?.(LOGOUT_ATTRIBUTE)) {
+      signedOut();
+      post({ t: 'o' });
+    }
+  };
+
+  const hold = (kind: 'expired' | 'revoked'): Promise<boolean> => {
+    if (destroyed || status === 'signed-out') return Promise.resolve(false);
+    end(kind, true);
+    return new Promise((resolve) => waiters.add(resolve));
+  };
+  const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.location.href);
+
+  // Wire up.
+  const restore = (): void => restorePreserved(doc, win.sessionStorage, preserveKey);
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', restore, { once: true });
+  else restore();
+  subscriptions.push(
+    activity$(doc, () => clock.now()).subscribe((at) =>
+      safely(() => {
+        if (destroyed || isEnded()) return;
+        lastActivity = Math.max(lastActivity, at);
+        post({ t: 'a', at: lastActivity });
+        onActivity();
+      }),
+    ),
+    wake$(win).subscribe((type) =>
+      safely(() => {
+        if (type === 'online' && failures > 0) requestCheck();
+        evaluate();
+      }),
+    ),
+  );
+  const unsubscribeChannel = channel.subscribe((message) => safely(() => onMessage(message)));
+  const unsubscribeLeader = leader.subscribe((isLeader) =>
+    safely(() => {
+      if (!isLeader || isEnded()) return;
+      if (!view) void ping();
+      else schedulePing();
+    }),
+  );
+  doc.addEventListener('submit', onSubmit, true);
+  if (leader.isLeader) void ping();
+  else requestCheck();
+  evaluate();
+
+  return {
+    state$: state$.asObservable(),
+    get state() {
+      return state$.value;
+    },
+    extend,
+    logout,
+    http,
+    fetch: guardFetch,
+    on(event, handler) {
+      const set = ((handlers as Record<string, Set<(detail: never) => void>>)[event] ??= new Set());
+      set.add(handler);
+      return () => void set.delete(handler);
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      unsubscribeChannel();
+      unsubscribeLeader();
+      channel.close();
+      leader.close();
+      for (const name of Object.keys(timers) as (keyof typeof timers)[]) clearTimer(name);
+      doc.removeEventListener('submit', onSubmit, true);
+      doc.removeEventListener('DOMContentLoaded', restore);
+      closeDialog();
+      live?.remove();
+      removeStyles?.();
+      releaseWaiters(false);
+      for (const key of Object.keys(handlers) as (keyof GuardEvents)[]) handlers[key]?.clear();
+      state$.complete();
+    },
+  };
+}

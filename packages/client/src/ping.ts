@@ -1,0 +1,41 @@
+import { parseErrorBody, parsePingResponse, type PingResponse } from '@sessionguard/core';
+import type { KyInstance } from 'ky';
+
+/** What a ping told us. `unreachable` covers outages, 5xx, and anything malformed: no answer. */
+export type PingResult =
+  | { kind: 'ok'; answer: PingResponse }
+  | { kind: 'expired' | 'revoked' | 'signed-out' }
+  | { kind: 'unreachable' };
+
+/** The end a 401 body names, or null when it names none. */
+export async function endFromResponse(response: Response): Promise<'expired' | 'revoked' | 'signed-out' | null> {
+  if (response.status !== 401) return null;
+  const body = parseErrorBody(await response.clone().json().catch(() => null));
+  if (body?.error === 'session_expired') return 'expired';
+  if (body?.error === 'session_revoked') return 'revoked';
+  return body?.error === 'unauthenticated' ? 'signed-out' : null;
+}
+
+/**
+ * `POST url` with `{ idleFor }`. Never throws: an outage or a malformed answer
+ * is `unreachable`, so the guard retries and never signs a user out because
+ * the network failed.
+ */
+export async function sendPing(api: KyInstance, url: string, idleFor: number): Promise<PingResult> {
+  try {
+    const response = await api.post(url, { json: { idleFor } });
+    if (response.ok) {
+      const parsed = parsePingResponse(await response.json().catch(() => null));
+      return parsed.ok ? { kind: 'ok', answer: parsed.value } : { kind: 'unreachable' };
+    }
+    const end = await endFromResponse(response);
+    return end ? { kind: end } : { kind: 'unreachable' };
+  } catch {
+    return { kind: 'unreachable' };
+  }
+}
+
+/** Delay before retry number `failures` (1, 2, 4 … 30 s). */
+export function backoffMs(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1));
+}

@@ -1,0 +1,22 @@
+import type { SessionView } from './session-view.js';
+
+/**
+ * What tabs tell each other. Short keys: these cross the channel once a
+ * second while the user is active.
+ *
+ * - `a`: activity at `at` (epoch ms)
+ * - `s`: the leader's latest view of the session
+ * - `c`: "please check with the server" (to the leader)
+ * - `e`: the server said the session ended (`k`)
+ * - `l`: `u` signed in again, same user: close the dialogs
+ * - `r`: someone else signed in: reload
+ * - `o`: deliberate sign-out: go to the login page
+ */
+export type TabMessage =
+  | { t: 'a'; at: number }
+  | { t: 's'; v: SessionView }
+  | { t: 'c' }
+  | { t: 'e'; k: 'expired' | 'revoked' | 'signed-out' }
+  | { t: 'l'; u: string | null }
+  | { t: 'r' }
+  | { t: 'o' };

@@ -1,0 +1,116 @@
+import type { PingResponse } from '@sessionguard/core';
+import type { Leader } from './leader.js';
+import type { TabChannel } from './tab-channel.js';
+
+/** Tabs in one test: channels that deliver to every other channel of the hub, like BroadcastChannel. */
+export function memoryHub<T>() {
+  const members = new Set<{ listeners: Set<(message: T) => void> }>();
+  const sent: T[] = [];
+  return {
+    sent,
+    channel(): TabChannel<T> {
+      const member = { listeners: new Set<(message: T) => void>() };
+      members.add(member);
+      return {
+        post(message) {
+          sent.push(message);
+          const copy = JSON.parse(JSON.stringify(message)) as T;
+          for (const other of members) if (other !== member) for (const listener of other.listeners) listener(copy);
+        },
+        subscribe(listener) {
+          member.listeners.add(listener);
+          return () => member.listeners.delete(listener);
+        },
+        close() {
+          members.delete(member);
+        },
+      };
+    },
+  };
+}
+
+/** A leader whose leadership the test decides. */
+export function manualLeader(initial: boolean): Leader & { set(value: boolean): void } {
+  const listeners = new Set<(isLeader: boolean) => void>();
+  let isLeader = initial;
+  return {
+    get isLeader() {
+      return isLeader;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    set(value) {
+      isLeader = value;
+      for (const listener of listeners) listener(value);
+    },
+    close() {
+      listeners.clear();
+    },
+  };
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+/**
+ * A fake server with the sessionguard policy: it tracks last activity from
+ * pings like the real adapter (max(stored, now - idleFor)), ends the session
+ * after `expireAfter`, and signs in `alice` / `alice-pass`.
+ */
+export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
+  let lastActivity = Date.now();
+  let ended: 'session_expired' | 'session_revoked' | null = null;
+  const server = {
+    pings: [] as number[],
+    requests: [] as { url: string; method: string; body: string; headers: Headers }[],
+    down: false,
+    /** Overrides the next answers to /session/ping. */
+    pingAnswer: null as null | (() => Response | Promise<Response>),
+    revoke() {
+      ended = 'session_revoked';
+    },
+    touch() {
+      lastActivity = Date.now();
+    },
+    get idleFor() {
+      return (Date.now() - lastActivity) / 1000;
+    },
+    alive() {
+      if (!ended && server.idleFor >= policy.expireAfter) ended = 'session_expired';
+      return !ended;
+    },
+    fetch: async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const request = new Request(input, init);
+      const url = new URL(request.url, 'http://localhost').pathname;
+      const body = await request.text();
+      server.requests.push({ url, method: request.method, body, headers: request.headers });
+      if (server.down) throw new TypeError('Failed to fetch');
+      if (url === '/session/ping') {
+        server.pings.push(Date.now());
+        if (server.pingAnswer) return server.pingAnswer();
+        if (!server.alive()) return json(401, { error: ended, message: '' });
+        const idleFor = (JSON.parse(body) as { idleFor: number }).idleFor;
+        lastActivity = Math.min(Date.now(), Math.max(lastActivity, Date.now() - idleFor * 1000));
+        const answer: PingResponse = { idleFor: Math.floor(server.idleFor), ...policy, absoluteRemaining: null };
+        return json(200, answer);
+      }
+      if (url === '/login') {
+        const { username, password } = JSON.parse(body) as { username: string; password: string };
+        if (`${username}-pass` !== password) return json(401, { error: 'invalid_credentials', message: '' });
+        ended = null;
+        lastActivity = Date.now();
+        return json(200, { username });
+      }
+      if (url === '/logout') {
+        ended = 'session_revoked';
+        return json(200, {});
+      }
+      if (!server.alive()) return json(401, { error: ended, message: '' });
+      lastActivity = Date.now();
+      return json(200, { ok: true, echo: body });
+    },
+  };
+  return server;
+}

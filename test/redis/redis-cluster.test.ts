@@ -38,7 +38,9 @@ afterAll(async () => {
   }
 });
 
-describeRegistryContract('redis registry on a 3-master cluster', redisRegistryHarness(() => cluster, 'cluster'));
+describeRegistryContract('redis registry on a 3-master cluster', redisRegistryHarness(() => cluster, 'cluster'), {
+  shortRetention: 500,
+});
 
 describe('redis registry on a cluster', () => {
   it("spreads users over the masters, and keeps each user's keys in one slot", async () => {

@@ -12,7 +12,7 @@
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
-import { at, ensureBuilt, launchChromium, median, printTable, root, round, smoke, writeResults } from './lib.mjs';
+import { clientArtifacts, ensureBuilt, launchChromium, median, printTable, root, round, smoke, writeResults } from './lib.mjs';
 
 const MOUSEMOVES = smoke ? 2_000 : 100_000;
 const KEYDOWNS = smoke ? 200 : 10_000;
@@ -52,7 +52,7 @@ function page(body) {
 }
 
 async function startPageServer() {
-  const iifePath = at('packages/client/dist/sessionguard.min.js');
+  const iifePath = (await clientArtifacts()).iife;
   const files = {
     '/baseline.html': ['text/html', page('<script>window.__benchReady = true</script>')],
     '/sessionguard.html': [
@@ -64,7 +64,7 @@ async function startPageServer() {
     '/react-idle-timer.html': ['text/html', page('<script src="/rit.js"></script>')],
     '/rit.js': ['text/javascript', await reactIdleTimerBundle()],
   };
-  if (existsSync(iifePath)) files['/sessionguard/sessionguard.min.js'] = ['text/javascript', readFileSync(iifePath)];
+  if (iifePath && existsSync(iifePath)) files['/sessionguard/sessionguard.min.js'] = ['text/javascript', readFileSync(iifePath)];
   const requests = {};
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -117,13 +117,14 @@ export async function run() {
       contender.page = await context.newPage();
       contender.errors = [];
       contender.page.on('pageerror', (error) => contender.errors.push(String(error)));
+      const pingsBefore = pages.requests['/session/ping'] ?? 0;
       await contender.page.goto(`http://127.0.0.1:${pages.port}${contender.path}`);
       if (contender.key === 'sessionguard') {
-        // Started means: the global exists and its first ping came back.
-        await contender.page.waitForFunction(() => window.SessionGuard, null, { timeout: 10_000 });
-        await contender.page
-          .waitForResponse((response) => response.url().endsWith('/session/ping'), { timeout: 5_000 })
-          .catch(() => contender.errors.push('no ping within 5 s of start'));
+        // Started means: the guard exists and its first ping reached the server.
+        await contender.page.waitForFunction(() => window.SessionGuard?.current, null, { timeout: 10_000 });
+        const deadline = Date.now() + 5_000;
+        while ((pages.requests['/session/ping'] ?? 0) === pingsBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        if ((pages.requests['/session/ping'] ?? 0) === pingsBefore) contender.errors.push('no ping within 5 s of start');
       } else {
         await contender.page.waitForFunction(() => window.__benchReady === true, null, { timeout: 10_000 });
       }

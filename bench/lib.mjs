@@ -199,10 +199,92 @@ export async function deleteByPrefix(client, prefix) {
 }
 
 /** A connected node-redis client. */
-export async function redisClient() {
+export async function redisClient(database = 0) {
   const { createClient } = await import('redis');
-  const client = createClient({ url: REDIS_URL });
+  const client = createClient({ url: REDIS_URL, database });
   client.on('error', (error) => console.error(`redis: ${error.message}`));
   await client.connect();
   return client;
+}
+
+/**
+ * Imports one of our packages as users get it: the built dist (through the
+ * workspace link). With BENCH_FROM_SRC=1 it bundles the sources instead
+ * (esbuild, into a temp dir), to try the benches without touching dist/.
+ */
+export async function importPackage(specifier) {
+  if (process.env.BENCH_FROM_SRC !== '1') return import(specifier);
+  const { build } = await import('esbuild');
+  const entries = {
+    '@sessionguard/core': 'packages/core/src/index.ts',
+    '@sessionguard/express': 'packages/express/src/index.ts',
+    '@sessionguard/express/redis': 'packages/express/src/redis/index.ts',
+  };
+  const outfile = path.join(tmpdir(), `sg-bench-src-${process.pid}`, `${specifier.replaceAll('/', '_')}.mjs`);
+  await build({
+    entryPoints: [at(entries[specifier])],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'sessionguard-src',
+        setup(pluginBuild) {
+          pluginBuild.onResolve({ filter: /^@sessionguard\/core$/ }, () => ({ path: at(entries['@sessionguard/core']) }));
+          pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@sessionguard/') ? undefined : { path: args.path, external: true }));
+        },
+      },
+    ],
+  });
+  // Resolve the bare imports (express, redis…) from the repo: run it from a file inside it.
+  const inside = at('bench', `.src-${process.pid}-${specifier.replaceAll('/', '_')}.mjs`);
+  writeFileSync(inside, readFileSync(outfile));
+  try {
+    return await import(inside);
+  } finally {
+    rmSync(inside, { force: true });
+    rmSync(path.dirname(outfile), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Paths of the client as shipped: `esm` (dist/index.js, what npm users
+ * import) and `iife` (dist/sessionguard.min.js, the script tag). With
+ * BENCH_FROM_SRC=1 both are built from the sources into a temp dir with the
+ * options of scripts/build.mjs, without touching dist/.
+ */
+export async function clientArtifacts() {
+  const dist = { esm: at('packages/client/dist/index.js'), iife: at('packages/client/dist/sessionguard.min.js') };
+  if (process.env.BENCH_FROM_SRC !== '1') return { ...dist, iife: existsSync(dist.iife) ? dist.iife : null };
+  const { build } = await import('esbuild');
+  const dir = at('bench', `.client-src-${process.pid}`);
+  const esm = path.join(dir, 'index.js');
+  const iife = path.join(dir, 'sessionguard.min.js');
+  await build({
+    entryPoints: [at('packages/client/src/index.ts')],
+    outfile: esm,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  await build({
+    entryPoints: [at('packages/client/src/global.ts')],
+    outfile: iife,
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    globalName: 'SessionGuard',
+    target: 'es2020',
+    platform: 'browser',
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { esm, iife };
 }

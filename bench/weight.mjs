@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { at, ensureBuilt, formatBytes, printTable, root, writeResults } from './lib.mjs';
+import { at, clientArtifacts, ensureBuilt, formatBytes, printTable, root, writeResults } from './lib.mjs';
 
 const TARGET_NPM = 5000;
 const TARGET_IIFE = 16000;
@@ -45,7 +45,8 @@ export async function run() {
 
   // (a) The client as npm users get it: the published dist (dist/index.js),
   // with our own @sessionguard/core bundled in, rxjs and ky external (peers).
-  const clientDist = at('packages/client/dist/index.js');
+  const client = await clientArtifacts();
+  const clientDist = client.esm;
   await measure(
     'clientNpm',
     '@sessionguard/client (npm: + core, rxjs & ky external)',
@@ -55,8 +56,8 @@ export async function run() {
   );
 
   // (b) The script-tag build as shipped: already minified, everything inside.
-  const iife = at('packages/client/dist/sessionguard.min.js');
-  if (existsSync(iife)) {
+  const iife = client.iife;
+  if (iife && existsSync(iife)) {
     const code = readFileSync(iife);
     figures.clientIife = { label: 'sessionguard.min.js (script tag, all inside)', min: code.length, gzip: gzip(code), note: 'target ≤ 16 kB' };
   } else {

@@ -10,6 +10,7 @@ import express from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
+import { importPackage } from '../lib.mjs';
 
 const MODE = process.env.MODE ?? 'baseline';
 const PREFIX = process.env.PREFIX ?? 'sgbench:overhead:';
@@ -22,8 +23,8 @@ const store = new RedisStore({ client, prefix: `${PREFIX}sess:` });
 
 let guard = null;
 if (MODE === 'sessionguard') {
-  const { createSessionGuard } = await import('@sessionguard/express');
-  const { createRedisRegistry } = await import('@sessionguard/express/redis');
+  const { createSessionGuard } = await importPackage('@sessionguard/express');
+  const { createRedisRegistry } = await importPackage('@sessionguard/express/redis');
   const registry = createRedisRegistry({ client, prefix: `${PREFIX}sg:` });
   guard = createSessionGuard({
     secret: SECRET,

@@ -13,6 +13,7 @@ import express from 'express';
 import session from 'express-session';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { clientArtifacts, importPackage } from '../lib.mjs';
 
 const at = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const WARN_AFTER = Number(process.env.WARN_AFTER ?? 540);
@@ -21,7 +22,7 @@ const SECRET = 'bench-tabs-secret-0123456789abcdef0123456789abcdef';
 
 let guard = null;
 try {
-  const { createSessionGuard } = await import('@sessionguard/express');
+  const { createSessionGuard } = await importPackage('@sessionguard/express');
   if (typeof createSessionGuard === 'function') {
     guard = createSessionGuard({ secret: SECRET, warnAfter: WARN_AFTER, expireAfter: EXPIRE_AFTER, absoluteTimeout: null, loginUrl: '/login' });
   }
@@ -73,9 +74,9 @@ if (guard) {
   app.use(guard.middleware);
   app.use('/session', guard.router);
 }
-const iife = at('packages/client/dist/sessionguard.min.js');
+const iife = (await clientArtifacts()).iife;
 app.get('/sessionguard/sessionguard.min.js', (_req, res) => {
-  if (!existsSync(iife)) return res.status(404).end();
+  if (!iife || !existsSync(iife)) return res.status(404).end();
   res.type('text/javascript').send(readFileSync(iife));
 });
 app.get('/sg', (_req, res) => {

@@ -1,0 +1,28 @@
+// `npm run bench`: every benchmark, one after the other (they would disturb
+// each other's timings if run together), each printing its table and merging
+// its figures into bench/results.json. `--smoke` passes through.
+import { performance } from 'node:perf_hooks';
+import { ensureBuilt, machine, smoke } from './lib.mjs';
+
+const benches = ['weight', 'activity', 'tabs', 'overhead', 'revoke'];
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const started = performance.now();
+ensureBuilt();
+const info = machine();
+console.log(`sessionguard benchmarks${smoke ? ' (smoke run)' : ''} on ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, node ${info.node}, ${info.chromium ?? 'no chromium'}, Redis ${info.redis ?? 'n/a'}; load average ${info.loadAverage1m}`);
+const failed = [];
+for (const name of benches) {
+  if (only.length && !only.includes(name)) continue;
+  const start = performance.now();
+  console.log(`\n=== ${name} ===`);
+  try {
+    const { run } = await import(`./${name}.mjs`);
+    await run();
+  } catch (error) {
+    failed.push(name);
+    console.error(`${name}: failed: ${error.stack ?? error}`);
+  }
+  console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+}
+console.log(`\nall benchmarks: ${((performance.now() - started) / 1000).toFixed(1)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
+process.exitCode = failed.length ? 1 : 0;

@@ -73,3 +73,242 @@ describe('the warning', () => {
     expect(guard.state.status).toBe('warning');
   });
 });
+
+const move = (target: EventTarget = document) => target.dispatchEvent(new Event('mousemove', { bubbles: true }));
+
+describe('tabs', () => {
+  it('the leader pings once for N tabs', async () => {
+    tab(true);
+    tab(false);
+    tab(false);
+    await advance(1);
+    expect(server.pings).toHaveLength(1);
+    // Ten minutes of activity in every tab: pings follow the interval (30 s for warnAfter 60), not the tab count.
+    for (let second = 0; second < 600; second += 5) {
+      move();
+      await advance(5);
+    }
+    expect(server.pings.length).toBeGreaterThanOrEqual(18);
+    expect(server.pings.length).toBeLessThanOrEqual(22);
+    expect(dialogs()).toHaveLength(0);
+  });
+
+  it('activity in one tab postpones the warning in another', async () => {
+    const leaderTab = tab(true);
+    const other = tab(false);
+    await advance(50);
+    // Activity in the non-leader tab only (it shares its activity over the channel).
+    hub.channel().post({ t: 'a', at: Date.now() });
+    await advance(15);
+    expect(leaderTab.state.status).toBe('active');
+    expect(other.state.status).toBe('active');
+    expect(dialogs()).toHaveLength(0);
+    await advance(50);
+    expect(leaderTab.state.status).toBe('warning');
+    expect(other.state.status).toBe('warning');
+  });
+
+  it('the warning closes in every tab when one says stay signed in', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    await advance(61);
+    expect(a.state.status).toBe('warning');
+    expect(b.state.status).toBe('warning');
+    b.extend();
+    await advance(1);
+    expect(a.state.status).toBe('active');
+    expect(b.state.status).toBe('active');
+    expect(dialogs()).toHaveLength(0);
+  });
+
+  it('a new leader takes over the pings when the leader tab closes', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    await advance(1);
+    const before = server.pings.length;
+    a.destroy();
+    b.leader.set(true);
+    move();
+    await advance(31);
+    expect(server.pings.length).toBeGreaterThan(before);
+  });
+});
+
+describe('expiry and sign-in in place', () => {
+  it('expires in every tab at expireAfter and signing in closes the dialog in every tab, keeping the page', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    const notes = document.querySelector('textarea')!;
+    notes.value = 'unsaved work';
+    await advance(181);
+    expect(a.state.status).toBe('expired');
+    expect(b.state.status).toBe('expired');
+    expect(dialogTitle()).toBe('Your session has expired');
+    expect(field('Username')!.value).toBe('alice');
+    expect(field('Username')!.autocomplete).toBe('username');
+    expect(field('Password')!.autocomplete).toBe('current-password');
+    const login = vi.fn();
+    b.on('login', login);
+    field('Password')!.value = 'alice-pass';
+    button('Sign in')!.click();
+    await advance(1);
+    expect(a.state.status).toBe('active');
+    expect(b.state.status).toBe('active');
+    expect(dialogs()).toHaveLength(0);
+    expect(login).toHaveBeenCalledWith({ username: 'alice' });
+    expect(notes.value).toBe('unsaved work');
+    expect(location.reload).not.toHaveBeenCalled();
+    const request = server.requests.find((entry) => entry.url === '/login')!;
+    expect(JSON.parse(request.body)).toEqual({ username: 'alice', password: 'alice-pass' });
+    expect(request.headers.get('X-SessionGuard')).toBe('1');
+  });
+
+  it('a wrong password shows an error tied to the field', async () => {
+    tab(true);
+    await advance(181);
+    field('Password')!.value = 'nope';
+    button('Sign in')!.click();
+    await advance(1);
+    const password = field('Password')!;
+    expect(password.getAttribute('aria-invalid')).toBe('true');
+    const error = document.getElementById(password.getAttribute('aria-describedby')!)!;
+    expect(error.textContent).toBe('The username or password is not correct.');
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(document.activeElement).toBe(password);
+  });
+
+  it('an unreachable server is shown as such when signing in', async () => {
+    tab(true);
+    await advance(181);
+    server.down = true;
+    field('Password')!.value = 'alice-pass';
+    button('Sign in')!.click();
+    await advance(1);
+    const password = field('Password')!;
+    expect(document.getElementById(password.getAttribute('aria-describedby')!)!.textContent).toBe(
+      'We cannot reach the server. Check your connection and try again.',
+    );
+  });
+
+  it('a different user signing in reloads every tab', async () => {
+    tab(true);
+    tab(false);
+    await advance(181);
+    field('Username')!.value = 'bob';
+    field('Password')!.value = 'bob-pass';
+    button('Sign in')!.click();
+    await advance(1);
+    expect(location.reload).toHaveBeenCalledTimes(2);
+  });
+
+  it('a revoked session shows a different message than an expired one, in every tab', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    const revoked = vi.fn();
+    b.on('revoked', revoked);
+    await advance(1);
+    server.revoke();
+    a.extend();
+    await advance(1);
+    expect(a.state.status).toBe('revoked');
+    expect(b.state.status).toBe('revoked');
+    expect(dialogTitle()).toBe('You have been signed out');
+    expect(revoked).toHaveBeenCalledTimes(1);
+    expect(field('Password')).toBeDefined();
+  });
+
+  it('a sleep longer than expireAfter expires at once on wake', async () => {
+    const guard = tab(true);
+    await advance(1);
+    // The laptop sleeps: no timer runs, the clock jumps.
+    vi.setSystemTime(Date.now() + 600_000);
+    window.dispatchEvent(new Event('focus'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(guard.state.status).toBe('expired');
+    expect(dialogTitle()).toBe('Your session has expired');
+  });
+
+  it('another device keeping the session alive means no warning (the pre-warning ping asks)', async () => {
+    const guard = tab(true);
+    await advance(50);
+    server.touch();
+    await advance(15);
+    expect(guard.state.status).toBe('active');
+    expect(dialogs()).toHaveLength(0);
+  });
+});
+
+describe('server trouble', () => {
+  it('malformed, failing and late answers never throw and never sign the user out early', async () => {
+    const errors: unknown[] = [];
+    const onError = (event: ErrorEvent) => errors.push(event.error);
+    window.addEventListener('error', onError);
+    server.pingAnswer = () => new Response('{"idleFor":"soon"}', { status: 200 });
+    const guard = tab(true);
+    await advance(30);
+    expect(guard.state.status).toBe('active');
+    server.pingAnswer = () => new Response('<html>', { status: 502 });
+    move();
+    await advance(20);
+    server.pingAnswer = () => new Response('{}', { status: 401 });
+    move();
+    await advance(5);
+    expect(guard.state.status).toBe('active');
+    server.pingAnswer = () => new Promise<Response>(() => {});
+    await advance(40);
+    expect(guard.state.status).not.toBe('expired');
+    window.removeEventListener('error', onError);
+    expect(errors).toEqual([]);
+  });
+
+  it('an outage never signs out, but once our own timestamps say expired it shows expired', async () => {
+    const guard = tab(true);
+    await advance(1);
+    server.down = true;
+    await advance(100);
+    expect(guard.state.status).toBe('warning');
+    await advance(80);
+    expect(guard.state.status).toBe('expired');
+  });
+
+  it('retries an unreachable server with backoff', async () => {
+    tab(true);
+    await advance(1);
+    server.down = true;
+    move();
+    await advance(30);
+    const before = server.requests.length;
+    await advance(31);
+    // The first retry came 1 s after the failure; then 2, 4, 8 and 16 s apart.
+    expect(server.requests.length - before).toBe(4);
+  });
+});
+
+describe('sign-out', () => {
+  it('logout() posts to logoutUrl and sends every tab to the login page', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    const logout = vi.fn();
+    b.on('logout', logout);
+    await a.logout();
+    const request = server.requests.find((entry) => entry.url === '/logout')!;
+    expect(request.method).toBe('POST');
+    expect(request.headers.get('accept')).toBe('application/json');
+    expect(request.headers.get('X-SessionGuard')).toBe('1');
+    expect(location.assign).toHaveBeenCalledTimes(2);
+    expect(location.assign).toHaveBeenCalledWith('/login');
+    expect(logout).toHaveBeenCalledTimes(1);
+    expect(b.state.status).toBe('signed-out');
+  });
+
+  it('submitting a form marked data-sessionguard-logout signs out the other tabs', async () => {
+    tab(true);
+    const b = tab(false);
+    document.body.insertAdjacentHTML('beforeend', '<form data-sessionguard-logout action="/logout" method="post"></form>');
+    const form = document.querySelector('form')!;
+    form.addEventListener('submit', (event) => event.preventDefault());
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    expect(b.state.status).toBe('signed-out');
+    expect(location.assign).toHaveBeenCalledWith('/login');
+  });
+});

@@ -206,15 +206,16 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (wasWarning) emit('extend', snapshot());
   };
 
-  /** The session ended. `confirmed`: the server said so (then tell the other tabs). */
-  const end = (kind: Ended, confirmed: boolean): void => {
+  /**
+   * The session ended. `confirmed`: the server said so. `broadcast`: we heard
+   * it from the server, not from another tab, so tell the others.
+   */
+  const end = (kind: Ended, confirmed: boolean, broadcast = confirmed): void => {
     clearTimer('main');
     clearTimer('ping');
     clearTimer('check');
-    if (confirmed) {
-      clearTimer('retry');
-      post({ t: 'e', k: kind });
-    }
+    if (confirmed) clearTimer('retry');
+    if (broadcast) post({ t: 'e', k: kind });
     if (status === kind && (confirmedEnd || !confirmed)) return;
     const first = !isEnded();
     status = kind;
@@ -411,7 +412,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
         return void ping();
       case 'e':
         clearTimer('check');
-        if (message.k === 'expired' || message.k === 'revoked' || message.k === 'signed-out') end(message.k, true);
+        if (message.k === 'expired' || message.k === 'revoked' || message.k === 'signed-out') end(message.k, true, false);
         return;
       case 'l':
         return signedIn(message.u, false);

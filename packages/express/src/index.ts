@@ -1,1 +1,36 @@
-export {}
+/**
+ * `@sessionguard/express`: the Express + express-session adapter. Enforces
+ * idle and absolute timeouts on every request, answers the SDK's ping, keeps
+ * the registry of live sessions, and lets users and admins end sessions.
+ *
+ * @packageDocumentation
+ */
+import './augment.js';
+
+export type { SessionGuardRequestInfo, SessionGuardSessionData } from './augment.js';
+export { createSessionGuard, type SessionGuard } from './guard.js';
+export { defaultIsApiRequest, MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
+export type { AccountActions, RevokeUserOptions } from './login.js';
+export type {
+  RevocationReason,
+  SessionEventBase,
+  SessionGuardEventMap,
+  SessionGuardEventName,
+  SessionGuardEvents,
+  SessionGuardListener,
+} from './events.js';
+export { createConsoleLogger, type LogFields, type SessionGuardLogger } from './logger.js';
+export { computePublicId, isPublicId } from './public-id.js';
+export { signAuthHash, verifyAuthHash, type AuthHashCheck } from './auth-hash.js';
+export { describeUserAgent, type DeviceDescription } from './user-agent.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitResult } from './rate-limit.js';
+export {
+  checkSessionOptions,
+  type CheckSessionOptionsOptions,
+  type SessionOptionsProblem,
+} from './session-options-check.js';
+export type { SessionList, SessionSummary, RevokedCount } from './sessions-router.js';
+export { MAX_ADMIN_TARGETS, type AdminRevokeResult } from './admin-router.js';
+export { isSessionStoreUnavailableError, SessionStoreUnavailableError } from './errors.js';
+export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
+export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from './registry/types.js';

@@ -1,0 +1,87 @@
+import { describeError, type SessionGuardLogger } from './logger.js';
+
+/** Why a session ended. */
+export type RevocationReason =
+  | 'logout'
+  | 'revoked_by_user'
+  | 'revoked_by_admin'
+  | 'password_changed'
+  | 'single_session'
+  | 'expired_idle'
+  | 'expired_absolute'
+  | 'auth_hash_mismatch';
+
+/** A session, as events show it: by public id, never by session id. */
+export interface SessionEventBase {
+  publicId: string;
+  userId: string;
+  /** When it happened, epoch milliseconds (the guard's clock). */
+  at: number;
+}
+
+/** Payloads of {@link SessionGuardEvents}, by event name. */
+export interface SessionGuardEventMap {
+  /** A user signed in (or a session was re-keyed by a password change). */
+  'session.created': SessionEventBase;
+  /** A session ended, for any reason (timeouts included). */
+  'session.revoked': SessionEventBase & { reason: RevocationReason };
+  /** A session ended by the idle timeout or its absolute lifetime (also reported as `session.revoked`). */
+  'session.expired': SessionEventBase & { reason: 'idle' | 'absolute' };
+}
+
+/** Names of {@link SessionGuardEventMap}. */
+export type SessionGuardEventName = keyof SessionGuardEventMap;
+
+/** A listener of one event. */
+export type SessionGuardListener<K extends SessionGuardEventName> = (event: SessionGuardEventMap[K]) => void;
+
+/**
+ * The typed event emitter at `guard.events`. Listeners run synchronously; one
+ * that throws is logged and does not break the request that caused the event.
+ */
+export interface SessionGuardEvents {
+  on<K extends SessionGuardEventName>(name: K, listener: SessionGuardListener<K>): this;
+  once<K extends SessionGuardEventName>(name: K, listener: SessionGuardListener<K>): this;
+  off<K extends SessionGuardEventName>(name: K, listener: SessionGuardListener<K>): this;
+  emit<K extends SessionGuardEventName>(name: K, event: SessionGuardEventMap[K]): boolean;
+}
+
+/** Creates the emitter; `logger` receives listener failures. */
+export function createSessionGuardEvents(logger: SessionGuardLogger): SessionGuardEvents {
+  type Entry = { listener: (event: never) => void; once: boolean };
+  const listeners = new Map<SessionGuardEventName, Entry[]>();
+  const add = (name: SessionGuardEventName, listener: (event: never) => void, once: boolean) => {
+    listeners.set(name, [...(listeners.get(name) ?? []), { listener, once }]);
+  };
+  const events: SessionGuardEvents = {
+    on(name, listener) {
+      add(name, listener, false);
+      return this;
+    },
+    once(name, listener) {
+      add(name, listener, true);
+      return this;
+    },
+    off(name, listener) {
+      const list = listeners.get(name) ?? [];
+      const index = list.findIndex((entry) => entry.listener === listener);
+      if (index >= 0) listeners.set(name, [...list.slice(0, index), ...list.slice(index + 1)]);
+      return this;
+    },
+    emit(name, event) {
+      const list = listeners.get(name) ?? [];
+      if (list.some((entry) => entry.once)) listeners.set(name, list.filter((entry) => !entry.once));
+      // Frozen so one listener cannot change what the next one sees.
+      const frozen = Object.freeze({ ...event }) as never;
+      for (const { listener } of list) {
+        try {
+          listener(frozen);
+        } catch (error) {
+          logger.error('event listener failed', { event: name, publicId: event.publicId, ...describeError(error) });
+        }
+      }
+      return list.length > 0;
+    },
+  };
+  return events;
+}

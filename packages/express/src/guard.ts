@@ -1,0 +1,77 @@
+import type { TimingPolicy } from '@sessionguard/core';
+import { Router, type RequestHandler } from 'express';
+import type { SessionOptions } from 'express-session';
+import { createAdminRouter } from './admin-router.js';
+import { createContext } from './context.js';
+import type { SessionGuardEvents } from './events.js';
+import { createAccountActions, type AccountActions } from './login.js';
+import { createMiddleware } from './middleware.js';
+import { resolveOptions, type SessionGuardOptions } from './options.js';
+import { createPingRouter } from './ping-router.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { SessionRegistry } from './registry/types.js';
+import { createJsonErrorHandler } from './router-support.js';
+import { checkSessionOptions, type CheckSessionOptionsOptions, type SessionOptionsProblem } from './session-options-check.js';
+import { createSessionsRouter } from './sessions-router.js';
+
+/** What {@link createSessionGuard} returns. */
+export interface SessionGuard extends AccountActions {
+  /** Enforcement on every request; mount after express-session. */
+  middleware: RequestHandler;
+  /** `POST /ping`, `GET /sessions`, `DELETE /sessions/:publicId`, `DELETE /sessions`; mount e.g. at `/session`. */
+  router: Router;
+  /** `POST /revoke` `{"userIds": [...]}`, behind `canRevoke`; mount e.g. at `/admin/sessions`. */
+  adminRouter: Router;
+  /** `session.created`, `session.revoked`, `session.expired`. */
+  events: SessionGuardEvents;
+  /** The timing policy in force (seconds). */
+  policy: Required<TimingPolicy>;
+  /** The registry the guard uses (as given, or the default memory registry). */
+  registry: SessionRegistry;
+  /** {@link checkSessionOptions} with this guard's `expireAfter` and `absoluteTimeout`. */
+  checkSessionOptions(sessionOptions: SessionOptions, options?: CheckSessionOptionsOptions): SessionOptionsProblem[];
+  /** Stops the default memory registry's timer (a registry you passed in is yours to close). */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the server side of sessionguard. Validates every option at once
+ * (throwing SessionGuardConfigError naming the bad one).
+ *
+ * @example
+ * const guard = createSessionGuard({ secret: process.env.SESSION_SECRET!, warnAfter: 25 * 60, expireAfter: 30 * 60 });
+ * app.use(session({ secret: process.env.SESSION_SECRET!, resave: false, saveUninitialized: false }));
+ * app.use(guard.middleware);
+ * app.use('/session', guard.router);
+ * app.use('/admin/sessions', guard.adminRouter);
+ */
+export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
+  const resolved = resolveOptions(options);
+  const ctx = createContext(resolved);
+  const limiter = resolved.rateLimit ? createRateLimiter({ ...resolved.rateLimit, now: resolved.now }) : null;
+  const errorHandler = createJsonErrorHandler(ctx);
+
+  const router = Router();
+  router.use(createPingRouter(ctx), createSessionsRouter(ctx, limiter), errorHandler);
+  const adminRouter = Router();
+  adminRouter.use(createAdminRouter(ctx, limiter), errorHandler);
+
+  return {
+    ...createAccountActions(ctx),
+    middleware: createMiddleware(ctx),
+    router,
+    adminRouter,
+    events: ctx.events,
+    policy: resolved.policy,
+    registry: resolved.registry,
+    checkSessionOptions: (sessionOptions, checkOptions = {}) =>
+      checkSessionOptions(sessionOptions, {
+        expireAfter: resolved.policy.expireAfter,
+        absoluteTimeout: resolved.policy.absoluteTimeout,
+        ...checkOptions,
+      }),
+    async close() {
+      if (resolved.ownsRegistry) await resolved.registry.close();
+    },
+  };
+}

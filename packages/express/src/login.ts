@@ -1,0 +1,207 @@
+import { SessionGuardConfigError } from '@sessionguard/core';
+import type { Request } from 'express';
+import type { Session, SessionData } from 'express-session';
+import { signAuthHash } from './auth-hash.js';
+import type { GuardContext } from './context.js';
+import type { RevocationReason } from './events.js';
+import { guardSessionSave } from './no-resurrection.js';
+import type { UserPolicy } from './options.js';
+import type { SessionRecord } from './registry/types.js';
+import { readSessionData } from './resolve-session.js';
+import { destroyCurrentSession, finishRevocation, revokeUserSessions } from './revocation.js';
+import { getSessionState, setSessionState } from './session-state.js';
+
+/** Options of `revokeUser`. */
+export interface RevokeUserOptions {
+  /** Reported in `session.revoked`. @default 'revoked_by_admin' */
+  reason?: RevocationReason;
+}
+
+/** Signing in and out, and the account events that end sessions. */
+export interface AccountActions {
+  /**
+   * Signs `userId` in on this request's session, after the app checked the
+   * credentials. Regenerates the session id (no fixation; the old session's
+   * data is not carried over), records the session in the registry and saves
+   * it, then applies `singleSession`.
+   */
+  login(req: Request, userId: string): Promise<void>;
+  /** Ends the current session (all of the user's with `logoutEverywhere`) and destroys its data. */
+  logout(req: Request): Promise<void>;
+  /**
+   * After `userId`'s password changed: ends every other session of the user
+   * (reason `password_changed`). When this request is signed in as that user,
+   * its session stays signed in under a new session id (its data is kept) with
+   * a fresh auth hash; otherwise (an admin resetting someone's password) every
+   * session of the user ends.
+   */
+  passwordChanged(req: Request, userId: string): Promise<void>;
+  /**
+   * Ends every session of `userId` from code (admin force-logout), destroying
+   * their data through the `store` option or, without it, the store of the
+   * first request the guard saw. Returns how many sessions ended.
+   */
+  revokeUser(userId: string, options?: RevokeUserOptions): Promise<number>;
+  /** The signed-in user's id for this request, as established by the middleware (or `login`); `null` otherwise. */
+  userId(req: Request): string | null;
+  /**
+   * Marks the current session as freshly authenticated (after the app checked
+   * the password again), for actions that need a recent sign-in.
+   */
+  reauthenticated(req: Request): Promise<void>;
+}
+
+function requireSessionObject(req: Request, method: string): Session & Partial<SessionData> {
+  if (!req.session) {
+    throw new SessionGuardConfigError('middleware', `${method}() needs express-session mounted before the route (req.session is missing)`);
+  }
+  return req.session;
+}
+
+function checkUserId(userId: unknown, method: string): asserts userId is string {
+  if (typeof userId !== 'string' || userId === '') {
+    throw new TypeError(`sessionguard: ${method}(req, userId) needs a non-empty string user id`);
+  }
+}
+
+const callback = (run: (done: (error?: unknown) => void) => void) =>
+  new Promise<void>((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+
+async function applies(policy: UserPolicy, userId: string, req: Request): Promise<boolean> {
+  return typeof policy === 'function' ? Boolean(await policy(userId, req)) : policy;
+}
+
+/** Creates the account actions over the shared context. */
+export function createAccountActions(ctx: GuardContext): AccountActions {
+  const { registry, options } = ctx;
+
+  const authHashFor = async (userId: string): Promise<string | null> => {
+    if (!options.getSessionAuthHash) return null;
+    const appHash = (await options.getSessionAuthHash(userId)) ?? null;
+    return appHash === null ? null : signAuthHash(options.secrets[0], userId, appHash);
+  };
+
+  /** Creates the registry record of the request's (new) session and the guard's data in it, then saves it. */
+  const establish = async (
+    req: Request,
+    userId: string,
+    base: { createdAt: number; authenticatedAt: number },
+  ): Promise<SessionRecord> => {
+    const now = options.now();
+    const record: SessionRecord = {
+      sessionId: req.sessionID,
+      userId,
+      publicId: ctx.publicId(req.sessionID),
+      createdAt: base.createdAt,
+      lastActivity: now,
+      authenticatedAt: base.authenticatedAt,
+      ip: req.ip ?? null,
+      userAgent: req.get('user-agent') ?? null,
+      authHash: await authHashFor(userId),
+      retainUntil: ctx.retainUntil(now, base.createdAt),
+    };
+    await registry.create(record);
+    const session = requireSessionObject(req, 'login');
+    session.sessionguard = { userId, createdAt: record.createdAt, ...(record.authHash ? { authHash: record.authHash } : {}) };
+    guardSessionSave(ctx, req);
+    setSessionState(req, { kind: 'active', record });
+    // Saved now rather than at the end of the response, so the session exists as soon as login() resolves.
+    await callback((done) => session.save(done));
+    options.logger.info('session created', { event: 'session.created', publicId: record.publicId, userId });
+    ctx.events.emit('session.created', { publicId: record.publicId, userId, at: now });
+    return record;
+  };
+
+  const currentRecord = (req: Request): SessionRecord | null => {
+    const state = getSessionState(req);
+    return state?.kind === 'active' && state.record.sessionId === req.sessionID ? state.record : null;
+  };
+
+  /** The current session's registry record, asking the registry when the middleware did not run. */
+  const findCurrent = async (req: Request): Promise<SessionRecord | null> => {
+    const known = currentRecord(req);
+    if (known) return known;
+    const data = readSessionData(req);
+    return data ? registry.get({ sessionId: req.sessionID, userId: data.userId }) : null;
+  };
+
+  return {
+    async login(req, userId) {
+      checkUserId(userId, 'login');
+      const session = requireSessionObject(req, 'login');
+      ctx.captureStore(req);
+      const previous = await findCurrent(req);
+      if (previous) {
+        // Signing in over a live session ends it: its id is about to be thrown away.
+        const removed = await registry.revoke({ sessionId: previous.sessionId, userId: previous.userId });
+        if (removed) await finishRevocation(ctx, [removed], 'logout');
+      }
+      await callback((done) => session.regenerate(done));
+      const now = options.now();
+      const record = await establish(req, userId, { createdAt: now, authenticatedAt: now });
+      if (await applies(options.singleSession, userId, req)) {
+        await revokeUserSessions(ctx, userId, 'single_session', { exceptSessionId: record.sessionId, req });
+      }
+    },
+
+    async logout(req) {
+      ctx.captureStore(req);
+      let failure: unknown = null;
+      try {
+        const current = await findCurrent(req);
+        if (current) {
+          if (await applies(options.logoutEverywhere, current.userId, req)) {
+            await revokeUserSessions(ctx, current.userId, 'logout', { req });
+          } else {
+            const removed = await registry.revoke({ sessionId: current.sessionId, userId: current.userId });
+            await finishRevocation(ctx, removed ? [removed] : [], 'logout', req);
+          }
+        }
+      } catch (error) {
+        failure = error;
+      }
+      // Whatever the registry said, this browser's session ends here.
+      await destroyCurrentSession(ctx, req);
+      if (failure) throw failure;
+    },
+
+    async passwordChanged(req, userId) {
+      checkUserId(userId, 'passwordChanged');
+      ctx.captureStore(req);
+      const current = await findCurrent(req);
+      if (!current || current.userId !== userId) {
+        await revokeUserSessions(ctx, userId, 'password_changed', { req });
+        return;
+      }
+      await revokeUserSessions(ctx, userId, 'password_changed', { exceptSessionId: current.sessionId, req });
+      const session = requireSessionObject(req, 'passwordChanged');
+      // Keep the app's data across the new id; only the cookie and the guard's own data are rebuilt.
+      const { cookie: _cookie, sessionguard: _guard, ...appData } = session as unknown as Record<string, unknown>;
+      await callback((done) => session.regenerate(done));
+      Object.assign(req.session as object, appData);
+      await establish(req, userId, { createdAt: current.createdAt, authenticatedAt: options.now() });
+      // The old id is gone from the store (regenerate); forget it in the registry without announcing an end: the session lives on.
+      await registry.revoke({ sessionId: current.sessionId, userId });
+    },
+
+    async revokeUser(userId, revokeOptions = {}) {
+      checkUserId(userId, 'revokeUser');
+      return revokeUserSessions(ctx, userId, revokeOptions.reason ?? 'revoked_by_admin');
+    },
+
+    userId(req) {
+      const state = getSessionState(req);
+      return state?.kind === 'active' ? state.record.userId : null;
+    },
+
+    async reauthenticated(req) {
+      const current = currentRecord(req);
+      if (!current) throw new TypeError('sessionguard: reauthenticated(req) needs a signed-in session');
+      const updated = await registry.update(
+        { sessionId: current.sessionId, userId: current.userId },
+        { authenticatedAt: options.now() },
+      );
+      if (updated) setSessionState(req, { kind: 'active', record: updated });
+    },
+  };
+}

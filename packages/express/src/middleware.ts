@@ -1,0 +1,79 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { GuardContext } from './context.js';
+import { isSessionStoreUnavailableError } from './errors.js';
+import { loginRedirectUrl, requestPath, sendError } from './http.js';
+import { describeError } from './logger.js';
+import { resolveSession } from './resolve-session.js';
+
+/**
+ * The ping reports idleness; it must never count as activity itself, wherever
+ * the app mounts the router. So any `POST` whose path ends in `/ping` is
+ * passive (a false positive only means one request does not extend a session).
+ */
+function isPing(req: Request): boolean {
+  return req.method === 'POST' && /\/ping\/?$/.test(requestPath(req));
+}
+
+/** True when the request must not count as activity. */
+export function isPassiveRequest(ctx: GuardContext, req: Request): boolean {
+  if (isPing(req)) return true;
+  const path = requestPath(req);
+  return ctx.options.passiveUrls.some((entry) => (typeof entry === 'string' ? entry === path : entry.test(path)));
+}
+
+/** Answers a request whose session has ended: 401 JSON for API calls, 303 to the login page otherwise. */
+export function respondEnded(ctx: GuardContext, req: Request, res: Response, code: 'session_expired' | 'session_revoked'): void {
+  if (ctx.options.isApiRequest(req)) {
+    sendError(
+      res,
+      code,
+      code === 'session_expired' ? 'Your session has expired. Please sign in again.' : 'You have been signed out. Please sign in again.',
+    );
+    return;
+  }
+  res.set('Cache-Control', 'no-store').redirect(303, loginRedirectUrl(ctx.options.loginUrl, req));
+}
+
+/** Answers 503 for a registry that could not be asked, with a log line. */
+export function respondStoreUnavailable(ctx: GuardContext, req: Request, res: Response, error: unknown): void {
+  ctx.options.logger.error('session registry unavailable', {
+    method: req.method,
+    path: requestPath(req),
+    ...describeError(error, [req.sessionID]),
+  });
+  sendError(res, 'session_store_unavailable', 'The session store is unavailable. Please retry shortly.', { 'Retry-After': '5' });
+}
+
+/**
+ * The enforcement middleware: for a signed-in session, checks the registry,
+ * the idle and absolute timeouts and the auth hash on every request, records
+ * activity unless the request is passive, and ends the session otherwise.
+ * Mount it after express-session.
+ */
+export function createMiddleware(ctx: GuardContext): RequestHandler {
+  return function sessionGuardMiddleware(req: Request, res: Response, next: NextFunction) {
+    ctx.captureStore(req);
+    // Taken first: activity is recorded at the request's start, so a slow request never claims a later time.
+    const startedAt = ctx.options.now();
+    if (!req.session) {
+      // express-session leaves req.session unset when its store is disconnected: fail closed.
+      respondStoreUnavailable(
+        ctx,
+        req,
+        res,
+        new Error('req.session is missing: mount express-session before guard.middleware (or its store is disconnected)'),
+      );
+      return;
+    }
+    resolveSession(ctx, req, { startedAt, touch: !isPassiveRequest(ctx, req) }).then(
+      (resolution) => {
+        if (resolution.kind === 'ended') respondEnded(ctx, req, res, resolution.code);
+        else next();
+      },
+      (error: unknown) => {
+        if (isSessionStoreUnavailableError(error)) respondStoreUnavailable(ctx, req, res, error);
+        else next(error);
+      },
+    );
+  };
+}

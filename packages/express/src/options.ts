@@ -1,0 +1,360 @@
+import {
+  SessionGuardConfigError,
+  TIMING_PRESETS,
+  validateTimingPolicy,
+  type TimingPolicy,
+  type TimingPresetName,
+} from '@sessionguard/core';
+import type { Request } from 'express';
+import type { Store } from 'express-session';
+import { createConsoleLogger, type SessionGuardLogger } from './logger.js';
+import { createMemoryRegistry } from './registry/memory-registry.js';
+import type { SessionRegistry } from './registry/types.js';
+
+/** A policy that applies to every user (`true`), none (`false`), or is decided per user. */
+export type UserPolicy = boolean | ((userId: string, req: Request) => boolean | Promise<boolean>);
+
+/** Options of the rate limit on state-changing endpoints. */
+export interface RateLimitOptions {
+  /** Length of the window, in milliseconds. */
+  windowMs: number;
+  /** Requests allowed per user and IP within one window. */
+  max: number;
+}
+
+/** Options of {@link createSessionGuard}. Timing values are seconds; `storeTimeout` is milliseconds. */
+export interface SessionGuardOptions {
+  /**
+   * Secret(s) for the public session ids and the session auth hash, each at
+   * least 32 characters. A list rotates secrets: the first signs, every entry
+   * still verifies, and auth hashes verified with an older secret are rewritten
+   * with the first. Public ids are computed once at sign-in and stored, so
+   * rotation never changes a live session's public id.
+   */
+  secret: string | readonly string[];
+  /**
+   * A named timing policy from `TIMING_PRESETS` (NIST SP 800-63B AAL2/AAL3,
+   * PCI DSS). `warnAfter`, `expireAfter` and `absoluteTimeout`, when given,
+   * override the preset's values.
+   * @default 'aal2' (when none of warnAfter/expireAfter/absoluteTimeout is given)
+   */
+  preset?: TimingPresetName;
+  /**
+   * Seconds of inactivity after which the client warns.
+   * @default the preset's (aal2: 3300)
+   */
+  warnAfter?: number;
+  /**
+   * Seconds of inactivity after which the session ends.
+   * @default the preset's (aal2: 3600)
+   */
+  expireAfter?: number;
+  /**
+   * Seconds after sign-in after which the session ends whatever the activity;
+   * `null` for none.
+   * @default the preset's (aal2: 86400)
+   */
+  absoluteTimeout?: number | null;
+  /**
+   * Where live sessions are recorded. Use the Redis registry for more than one
+   * process.
+   * @default createMemoryRegistry({ now })
+   */
+  registry?: SessionRegistry;
+  /**
+   * The express-session store, used to destroy the session data of revoked
+   * sessions. When absent, the guard uses `req.sessionStore` of the first
+   * request it sees, so give it explicitly when `revokeUser` may run before any
+   * request (e.g. from a script). Without a store the registry still ends the
+   * session (the middleware never accepts a session the registry does not
+   * hold); only its data lingers until the store expires it.
+   * @default the `req.sessionStore` of the first request
+   */
+  store?: Store;
+  /**
+   * Where page requests of an ended session are redirected (303), with
+   * `?next=<path>` holding the requested same-site path. A path starting with
+   * `/`, or an absolute http(s) URL.
+   * @default '/login'
+   */
+  loginUrl?: string;
+  /**
+   * Paths that do not count as activity (polling endpoints, assets). A string
+   * matches the request path exactly; a RegExp is tested against the path.
+   * The ping (`POST …/ping`) is always passive.
+   * @default []
+   */
+  passiveUrls?: ReadonlyArray<string | RegExp>;
+  /**
+   * Whether an ended session gets a 401 JSON answer (true) or a redirect to
+   * `loginUrl` (false).
+   * @default JSON when the method is not GET/HEAD, or the request carries
+   * `X-SessionGuard` or `X-Requested-With`, or prefers JSON over HTML
+   */
+  isApiRequest?: (req: Request) => boolean;
+  /**
+   * The user's session auth hash (Django's `get_session_auth_hash`), e.g.
+   * derived from the password hash. When set, an HMAC of it is stored at
+   * sign-in and compared on every request: changing it anywhere ends the old
+   * sessions at their next request. Return `null` for a user without one.
+   * @default undefined (no auth hash check)
+   */
+  getSessionAuthHash?: (userId: string) => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * At sign-in, end the user's other sessions. Beware (OWASP ASVS 4.0 V3.7):
+   * the last authenticator wins, which is often the attacker; pair it with
+   * notifications and `events`.
+   * @default false
+   */
+  singleSession?: UserPolicy;
+  /**
+   * `logout` ends every session of the user, not only the current one.
+   * @default false
+   */
+  logoutEverywhere?: UserPolicy;
+  /**
+   * Revoking sessions from the sessions router needs a sign-in at most this
+   * many seconds old (OWASP ASVS 3.3.4); otherwise 403 `reauthentication_required`.
+   * @default 600
+   */
+  reauthenticateWithin?: number;
+  /**
+   * May `actor` force-logout `target` through the admin router?
+   * @default () => false (deny everyone)
+   */
+  canRevoke?: (actorUserId: string, targetUserId: string, req: Request) => boolean | Promise<boolean>;
+  /**
+   * Origins (e.g. `https://app.example.com`) accepted on state-changing
+   * requests besides the request's own origin, for apps behind a proxy that
+   * changes the host or scheme.
+   * @default []
+   */
+  trustedOrigins?: readonly string[];
+  /**
+   * Rate limit of the state-changing endpoints of the sessions and admin
+   * routers, per user and IP (the ping is not limited: the SDK's leader tab
+   * calls it on a schedule). `false` disables it.
+   * @default { windowMs: 60000, max: 20 }
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Where log lines go. Lines carry public ids, never session ids.
+   * @default JSON lines on the console
+   */
+  logger?: SessionGuardLogger;
+  /**
+   * Registry calls taking longer than this many milliseconds fail with
+   * `SessionStoreUnavailableError` (503 `session_store_unavailable`).
+   * @default 2000
+   */
+  storeTimeout?: number;
+  /**
+   * Seconds the registry keeps the record of a session that ended by timeout
+   * without anybody noticing, so its next request is told `session_expired`
+   * rather than `session_revoked`. Bounds the registry's memory.
+   * @default 86400
+   */
+  retainExpiredFor?: number;
+  /**
+   * The clock, in epoch milliseconds; for tests.
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** {@link SessionGuardOptions} after defaults and validation. */
+export interface ResolvedOptions {
+  secrets: readonly [string, ...string[]];
+  policy: Required<TimingPolicy>;
+  registry: SessionRegistry;
+  ownsRegistry: boolean;
+  store: Store | null;
+  loginUrl: string;
+  passiveUrls: ReadonlyArray<string | RegExp>;
+  isApiRequest: (req: Request) => boolean;
+  getSessionAuthHash: SessionGuardOptions['getSessionAuthHash'] | null;
+  singleSession: UserPolicy;
+  logoutEverywhere: UserPolicy;
+  reauthenticateWithin: number;
+  canRevoke: NonNullable<SessionGuardOptions['canRevoke']>;
+  trustedOrigins: ReadonlySet<string>;
+  rateLimit: RateLimitOptions | false;
+  logger: SessionGuardLogger;
+  storeTimeout: number;
+  retainExpiredFor: number;
+  now: () => number;
+}
+
+/** The smallest secret length accepted, in characters (~192 bits of base64). */
+export const MIN_SECRET_LENGTH = 32;
+
+/** The default of `isApiRequest`: what a browser navigation never looks like. */
+export function defaultIsApiRequest(req: Request): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return true;
+  if (req.get('x-sessionguard') !== undefined || req.get('x-requested-with') !== undefined) return true;
+  const accept = req.get('accept');
+  if (!accept) return false;
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+const isPositiveFinite = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0;
+
+function checkFunction(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new SessionGuardConfigError(name, `must be a function, got ${typeof value}`);
+  }
+}
+
+function checkUserPolicy(name: string, value: unknown): UserPolicy {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean' || typeof value === 'function') return value as UserPolicy;
+  throw new SessionGuardConfigError(name, `must be a boolean or a function of the user, got ${typeof value}`);
+}
+
+function resolveSecrets(secret: unknown): readonly [string, ...string[]] {
+  const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...secret] : null;
+  if (!list || list.length === 0) {
+    throw new SessionGuardConfigError('secret', 'is required: a string or a non-empty list of strings');
+  }
+  list.forEach((entry, index) => {
+    if (typeof entry !== 'string' || entry.length < MIN_SECRET_LENGTH) {
+      throw new SessionGuardConfigError(
+        'secret',
+        `must hold strings of at least ${MIN_SECRET_LENGTH} characters (entry ${index} is ${typeof entry === 'string' ? `${entry.length} characters` : typeof entry})`,
+      );
+    }
+  });
+  return list as unknown as readonly [string, ...string[]];
+}
+
+function resolvePolicy(options: SessionGuardOptions): Required<TimingPolicy> {
+  const explicit = options.warnAfter !== undefined || options.expireAfter !== undefined || options.absoluteTimeout !== undefined;
+  const presetName = options.preset ?? (explicit ? undefined : 'aal2');
+  let base: TimingPolicy | undefined;
+  if (presetName !== undefined) {
+    if (!Object.prototype.hasOwnProperty.call(TIMING_PRESETS, presetName)) {
+      throw new SessionGuardConfigError('preset', `must be one of ${Object.keys(TIMING_PRESETS).join(', ')}, got ${String(presetName)}`);
+    }
+    base = TIMING_PRESETS[presetName];
+  }
+  const warnAfter = options.warnAfter ?? base?.warnAfter;
+  const expireAfter = options.expireAfter ?? base?.expireAfter;
+  if (warnAfter === undefined) throw new SessionGuardConfigError('warnAfter', 'is required without a preset');
+  if (expireAfter === undefined) throw new SessionGuardConfigError('expireAfter', 'is required without a preset');
+  const absoluteTimeout = options.absoluteTimeout !== undefined ? options.absoluteTimeout : (base?.absoluteTimeout ?? null);
+  return validateTimingPolicy({ warnAfter, expireAfter, absoluteTimeout });
+}
+
+function resolveLoginUrl(value: unknown): string {
+  if (value === undefined) return '/login';
+  if (typeof value === 'string' && /^\/(?![/\\])/.test(value)) return value;
+  if (typeof value === 'string' && /^https?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+      return value;
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new SessionGuardConfigError('loginUrl', `must be a path starting with "/" or an absolute http(s) URL, got ${JSON.stringify(value)}`);
+}
+
+function resolvePassiveUrls(value: unknown): ReadonlyArray<string | RegExp> {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new SessionGuardConfigError('passiveUrls', 'must be an array of strings and RegExps');
+  return value.map((entry, index) => {
+    if (typeof entry === 'string') return entry;
+    // A global or sticky RegExp keeps `lastIndex` between tests and would match every other request only.
+    if (entry instanceof RegExp) return new RegExp(entry.source, entry.flags.replace(/[gy]/g, ''));
+    throw new SessionGuardConfigError('passiveUrls', `entry ${index} must be a string or a RegExp`);
+  });
+}
+
+function resolveOrigins(value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) throw new SessionGuardConfigError('trustedOrigins', 'must be an array of origins');
+  return new Set(
+    value.map((entry) => {
+      let origin: string | null = null;
+      try {
+        origin = typeof entry === 'string' ? new URL(entry).origin : null;
+      } catch {
+        origin = null;
+      }
+      if (!origin || origin === 'null') {
+        throw new SessionGuardConfigError('trustedOrigins', `entries must be origins like "https://app.example.com", got ${JSON.stringify(entry)}`);
+      }
+      return origin;
+    }),
+  );
+}
+
+function resolveRateLimit(value: unknown): RateLimitOptions | false {
+  if (value === undefined) return { windowMs: 60_000, max: 20 };
+  if (value === false) return false;
+  const { windowMs, max } = (value ?? {}) as Partial<RateLimitOptions>;
+  if (!isPositiveFinite(windowMs) || !isPositiveFinite(max) || !Number.isInteger(max)) {
+    throw new SessionGuardConfigError('rateLimit', 'must be false or { windowMs: positive milliseconds, max: positive integer }');
+  }
+  return { windowMs, max };
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!isPositiveFinite(value)) throw new SessionGuardConfigError(name, `must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Applies the defaults (all of them live here) and validates every option,
+ * throwing {@link SessionGuardConfigError} naming the first bad one.
+ */
+export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new SessionGuardConfigError('options', 'must be an object with at least `secret`');
+  }
+  const secrets = resolveSecrets(options.secret);
+  const policy = resolvePolicy(options);
+  checkFunction('now', options.now);
+  const now = options.now ?? Date.now;
+  checkFunction('isApiRequest', options.isApiRequest);
+  checkFunction('getSessionAuthHash', options.getSessionAuthHash);
+  checkFunction('canRevoke', options.canRevoke);
+  if (options.registry !== undefined) {
+    const registry = options.registry as unknown as Record<string, unknown>;
+    for (const method of ['create', 'get', 'touch', 'update', 'list', 'revoke', 'revokeUser', 'close']) {
+      if (typeof registry?.[method] !== 'function') {
+        throw new SessionGuardConfigError('registry', `must implement SessionRegistry (missing ${method}())`);
+      }
+    }
+  }
+  if (options.store !== undefined && typeof (options.store as { destroy?: unknown })?.destroy !== 'function') {
+    throw new SessionGuardConfigError('store', 'must be an express-session store (with destroy())');
+  }
+  const logger = options.logger ?? createConsoleLogger();
+  for (const level of ['info', 'warn', 'error'] as const) {
+    if (typeof logger?.[level] !== 'function') throw new SessionGuardConfigError('logger', `must have a ${level}() method`);
+  }
+  return {
+    secrets,
+    policy,
+    registry: options.registry ?? createMemoryRegistry({ now }),
+    ownsRegistry: options.registry === undefined,
+    store: options.store ?? null,
+    loginUrl: resolveLoginUrl(options.loginUrl),
+    passiveUrls: resolvePassiveUrls(options.passiveUrls),
+    isApiRequest: options.isApiRequest ?? defaultIsApiRequest,
+    getSessionAuthHash: options.getSessionAuthHash ?? null,
+    singleSession: checkUserPolicy('singleSession', options.singleSession),
+    logoutEverywhere: checkUserPolicy('logoutEverywhere', options.logoutEverywhere),
+    reauthenticateWithin: positive('reauthenticateWithin', options.reauthenticateWithin, 600),
+    canRevoke: options.canRevoke ?? (() => false),
+    trustedOrigins: resolveOrigins(options.trustedOrigins),
+    rateLimit: resolveRateLimit(options.rateLimit),
+    logger,
+    storeTimeout: positive('storeTimeout', options.storeTimeout, 2000),
+    retainExpiredFor: positive('retainExpiredFor', options.retainExpiredFor, 86_400),
+    now,
+  };
+}

@@ -1,0 +1,91 @@
+import { evaluateSession } from '@sessionguard/core';
+import type { Request } from 'express';
+import type { SessionGuardSessionData } from './augment.js';
+import { verifyAuthHash } from './auth-hash.js';
+import type { GuardContext } from './context.js';
+import { guardSessionSave } from './no-resurrection.js';
+import type { SessionRecord, SessionRef } from './registry/types.js';
+import { destroyCurrentSession, finishRevocation } from './revocation.js';
+import { setSessionState } from './session-state.js';
+
+/** Outcome of {@link resolveSession}. */
+export type Resolution =
+  | { kind: 'anonymous' }
+  | { kind: 'active'; record: SessionRecord }
+  | { kind: 'ended'; code: 'session_expired' | 'session_revoked' };
+
+/** The guard's data in `req.session`, if it is well formed. */
+export function readSessionData(req: Request): SessionGuardSessionData | null {
+  const data = req.session?.sessionguard as unknown;
+  if (data === null || typeof data !== 'object') return null;
+  const { userId } = data as Record<string, unknown>;
+  return typeof userId === 'string' && userId !== '' ? (data as SessionGuardSessionData) : null;
+}
+
+/**
+ * Decides whether the request's session is live, from the registry (the
+ * truth) rather than from `req.session`: a session the registry does not
+ * hold is ended, whatever its data says. Ends expired sessions and sessions
+ * whose auth hash no longer matches. With `touch`, records activity at
+ * `startedAt`, the request's start (the registry only moves it forward).
+ *
+ * Throws SessionStoreUnavailableError when the registry cannot answer.
+ */
+export async function resolveSession(
+  ctx: GuardContext,
+  req: Request,
+  { startedAt, touch }: { startedAt: number; touch: boolean },
+): Promise<Resolution> {
+  const data = readSessionData(req);
+  if (!data) {
+    setSessionState(req, { kind: 'anonymous' });
+    return { kind: 'anonymous' };
+  }
+  const ref: SessionRef = { sessionId: req.sessionID, userId: data.userId };
+  const { registry, options } = ctx;
+  let record = await registry.get(ref);
+  if (!record) {
+    options.logger.info('session not in the registry: treated as ended', { userId: data.userId });
+    await destroyCurrentSession(ctx, req);
+    return { kind: 'ended', code: 'session_revoked' };
+  }
+
+  const timing = evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: startedAt });
+  if (timing.phase === 'expired') {
+    const removed = await registry.revoke(ref);
+    await destroyCurrentSession(ctx, req);
+    await finishRevocation(ctx, removed ? [removed] : [], timing.reason === 'absolute' ? 'expired_absolute' : 'expired_idle', req);
+    return { kind: 'ended', code: 'session_expired' };
+  }
+
+  if (options.getSessionAuthHash) {
+    const appHash = (await options.getSessionAuthHash(data.userId)) ?? null;
+    const check = verifyAuthHash(options.secrets, data.userId, appHash, record.authHash);
+    if (!check.ok) {
+      const removed = await registry.revoke(ref);
+      await destroyCurrentSession(ctx, req);
+      await finishRevocation(ctx, removed ? [removed] : [], 'auth_hash_mismatch', req);
+      return { kind: 'ended', code: 'session_revoked' };
+    }
+    if (check.rotated) {
+      // Verified under an older secret: move it to the current one so that secret can be retired.
+      const updated = await registry.update(ref, { authHash: check.current });
+      if (updated) record = updated;
+      if (req.session?.sessionguard) req.session.sessionguard.authHash = check.current;
+    }
+  }
+
+  if (touch) {
+    const touched = await registry.touch(ref, startedAt, ctx.retainUntil(startedAt, record.createdAt));
+    if (!touched) {
+      // Revoked between our get and our touch.
+      await destroyCurrentSession(ctx, req);
+      return { kind: 'ended', code: 'session_revoked' };
+    }
+    record = touched;
+  }
+
+  guardSessionSave(ctx, req);
+  setSessionState(req, { kind: 'active', record });
+  return { kind: 'active', record };
+}

@@ -1,0 +1,211 @@
+/**
+ * A real Express 5 app with express-session and the guard, for the adapter's
+ * HTTP tests. Time comes from a hand-driven clock, never from sleeps.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { LogFields, SessionGuardLogger } from './logger.js';
+import type { SessionGuardOptions } from './options.js';
+import { createMemoryRegistry } from './registry/memory-registry.js';
+import type { SessionRegistry } from './registry/types.js';
+import type { SessionGuardEventMap, SessionGuardEventName } from './events.js';
+
+export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+export const OLD_SECRET = 'old-secret-0123456789-abcdefghijklmnopq';
+export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields: LogFields | undefined;
+}
+
+/** A deferred the slow route waits on, so a test decides when an in-flight request ends. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+export interface TestAppOptions {
+  guard?: Partial<SessionGuardOptions>;
+  /** Wraps the memory registry (e.g. to fail or slow down calls). */
+  wrapRegistry?: (registry: SessionRegistry) => SessionRegistry;
+  sessionOptions?: Partial<session.SessionOptions>;
+  /** Turns on `getSessionAuthHash`, reading the app's hashes from `authHashes`. */
+  useAuthHash?: boolean;
+}
+
+export async function startTestApp(options: TestAppOptions = {}) {
+  let now = T0;
+  const clock = {
+    now: () => now,
+    advance(seconds: number) {
+      now += seconds * 1000;
+    },
+  };
+  const logs: LogLine[] = [];
+  const logger: SessionGuardLogger = {
+    info: (message, fields) => logs.push({ level: 'info', message, fields }),
+    warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
+    error: (message, fields) => logs.push({ level: 'error', message, fields }),
+  };
+  const memory = createMemoryRegistry({ now: clock.now });
+  const registry = options.wrapRegistry ? options.wrapRegistry(memory) : memory;
+  const store = new session.MemoryStore();
+  /** The app's per-user session auth hash (think: derived from the password hash). */
+  const authHashes = new Map<string, string>();
+  const makeGuard = (overrides: Partial<SessionGuardOptions> = {}) =>
+    createSessionGuard({
+      secret: SECRET,
+      warnAfter: 30,
+      expireAfter: 60,
+      absoluteTimeout: 3600,
+      registry,
+      logger,
+      now: clock.now,
+      ...(options.useAuthHash ? { getSessionAuthHash: (userId: string) => authHashes.get(userId) ?? `initial-${userId}` } : {}),
+      ...options.guard,
+      ...overrides,
+    });
+  let guard: SessionGuard = makeGuard();
+  const events: Array<{ name: SessionGuardEventName; event: SessionGuardEventMap[SessionGuardEventName] }> = [];
+  const listen = () => {
+    for (const name of ['session.created', 'session.revoked', 'session.expired'] as const) {
+      guard.events.on(name, (event) => events.push({ name, event }));
+    }
+  };
+  listen();
+  const slowGates: Array<ReturnType<typeof gate>> = [];
+  let slowArrived = gate();
+
+  const app = express();
+  app.use(
+    session({
+      secret: SECRET,
+      resave: false,
+      saveUninitialized: false,
+      store,
+      cookie: { sameSite: 'lax' },
+      ...options.sessionOptions,
+    }),
+  );
+  // Indirect, so a test can swap the guard (e.g. rotate secrets) over the same store, registry and cookies.
+  app.use((req, res, next) => guard.middleware(req, res, next));
+  app.use('/session', (req, res, next) => guard.router(req, res, next));
+  app.use('/admin/sessions', (req, res, next) => guard.adminRouter(req, res, next));
+  app.post('/login', express.json(), async (req: Request, res: Response) => {
+    const { username } = req.body as { username: string };
+    const sidBefore = req.sessionID;
+    await guard.login(req, username);
+    res.json({ username, sidBefore, sid: req.sessionID });
+  });
+  app.post('/logout', async (req: Request, res: Response) => {
+    await guard.logout(req);
+    res.json({});
+  });
+  app.post('/password', express.json(), async (req: Request, res: Response) => {
+    const userId = guard.userId(req);
+    if (!userId) return void res.status(401).json({ error: 'unauthenticated' });
+    const sidBefore = req.sessionID;
+    authHashes.set(userId, (req.body as { hash: string }).hash);
+    await guard.passwordChanged(req, userId);
+    res.json({ sidBefore, sid: req.sessionID, data: req.session.views ?? null });
+  });
+  app.post('/reauthenticate', async (req: Request, res: Response) => {
+    await guard.reauthenticated(req);
+    res.json({});
+  });
+  app.post('/views', (req: Request, res: Response) => {
+    req.session.views = (req.session.views ?? 0) + 1;
+    res.json({ views: req.session.views });
+  });
+  app.get('/api/me', (req: Request, res: Response) => {
+    const userId = guard.userId(req);
+    if (!userId) return void res.status(401).json({ error: 'unauthenticated' });
+    res.json({ username: userId, publicId: req.sessionGuard?.publicId, views: req.session.views ?? 0 });
+  });
+  app.get('/page', (req: Request, res: Response) => {
+    res.type('html').send(`<p>${guard.userId(req) ?? 'anonymous'}</p>`);
+  });
+  app.get('/poll', (req: Request, res: Response) => {
+    res.json({ userId: guard.userId(req) });
+  });
+  app.post('/slow', async (req: Request, res: Response) => {
+    // Changes the session, so express-session will try to save it when the response ends.
+    req.session.views = (req.session.views ?? 0) + 1;
+    const held = gate();
+    slowGates.push(held);
+    slowArrived.open();
+    await held.opened;
+    res.json({ views: req.session.views });
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(500).json({ error: 'app_error', message: String(error) });
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    app,
+    server,
+    origin,
+    get guard() {
+      return guard;
+    },
+    /** Replaces the guard (same registry, store and server) with one built with `overrides`. */
+    async rebuildGuard(overrides: Partial<SessionGuardOptions>) {
+      await guard.close();
+      guard = makeGuard(overrides);
+      listen();
+    },
+    registry: memory,
+    store,
+    clock,
+    logs,
+    events,
+    authHashes,
+    agent: () => request.agent(server),
+    request: () => request(server),
+    /** Resolves when a request reached the slow route; returns the function that lets it finish. */
+    async slowArrival(): Promise<() => void> {
+      await slowArrived.opened;
+      slowArrived = gate();
+      const held = slowGates.shift()!;
+      return held.open;
+    },
+    /** Store data of a session id, or undefined. */
+    storedSession(sid: string): Promise<session.SessionData | null | undefined> {
+      return new Promise((resolve, reject) => store.get(sid, (error, data) => (error ? reject(error) : resolve(data))));
+    },
+    async close() {
+      await guard.close();
+      await memory.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+/** Signs `username` in on `agent`; returns the session ids before and after. */
+export async function signIn(agent: ReturnType<TestApp['agent']>, username: string) {
+  const res = await agent.post('/login').send({ username }).expect(200);
+  return res.body as { username: string; sidBefore: string; sid: string };
+}
+
+/** Headers of a same-origin SDK request. */
+export const SDK = { 'X-SessionGuard': '1' } as const;
+
+declare module 'express-session' {
+  interface SessionData {
+    views?: number;
+  }
+}

@@ -145,6 +145,41 @@ describe('redis registry on a real Redis', () => {
     }
   });
 
+  it('two processes: touches on one connection racing a revoke on another never leave a key behind', async () => {
+    const prefix = uniquePrefix('race');
+    const other = createClient({ url: REDIS_URL, disableOfflineQueue: true });
+    other.on('error', () => {});
+    await other.connect();
+    const a = createRedisRegistry({ client, prefix });
+    const b = createRedisRegistry({ client: other, prefix });
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const r = record();
+        await a.create(r);
+        let revoked = false;
+        const touches = Array.from({ length: 100 }, async (_, i) => {
+          // Yield between touches so they interleave with the revoke on the other connection.
+          await new Promise((resolve) => setTimeout(resolve, i % 10));
+          const sentAfterRevoke = revoked;
+          const touched = await b.touch(r, r.lastActivity + i, r.retainUntil + i);
+          if (sentAfterRevoke) expect(touched).toBeNull();
+        });
+        const revoke = (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 4));
+          expect(await a.revoke(r)).not.toBeNull();
+          revoked = true;
+        })();
+        await Promise.all([...touches, revoke]);
+        expect(await b.get(r)).toBeNull();
+        // No record key was recreated (an HSET on a missing key would have left one, without expiry).
+        expect(await keysUnder(client, prefix)).toEqual([]);
+      }
+    } finally {
+      await other.close();
+      await deleteKeysUnder(client, prefix);
+    }
+  });
+
   it('still works after Redis lost its script cache (NOSCRIPT falls back to EVAL)', async () => {
     const prefix = uniquePrefix('noscript');
     const registry = createRedisRegistry({ client, prefix });

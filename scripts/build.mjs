@@ -2,11 +2,40 @@
 // the client's script-tag IIFE, and the demo server.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+// Two builds of one tree at once (a test run and an editor, say) would delete each other's dist
+// mid-way; a lock per tree makes the second wait. A lock left by a dead process is taken over.
+const lock = path.join(tmpdir(), `sessionguard-build-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.lock`);
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+for (let waited = 0; ; waited += 100) {
+  try {
+    mkdirSync(lock);
+    writeFileSync(path.join(lock, 'pid'), String(process.pid));
+    break;
+  } catch {
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {}
+    if ((Number.isInteger(holder) && !alive(holder)) || waited > 180_000) rmSync(lock, { recursive: true, force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
 const at = (...parts) => path.join(root, ...parts);
 const tsc = at('node_modules', 'typescript', 'bin', 'tsc');
 

@@ -83,17 +83,36 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (asked from the OS, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether `port` can be bound on 127.0.0.1 right now (`0`: any port; resolves with the port bound, or null). */
+function tryBind(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, HOST, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : null));
     });
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1 (asked from the OS, then released). With
+ * `withBusPort`, a port below 55536 whose cluster bus port (`port + 10000`)
+ * is free too: OS-assigned ports are often above 55535, whose bus port
+ * would not exist.
+ */
+export async function freePort({ withBusPort = false } = {}): Promise<number> {
+  if (!withBusPort) {
+    const port = await tryBind(0);
+    if (port === null) throw new Error('no free port on 127.0.0.1');
+    return port;
+  }
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if ((await tryBind(port)) !== null && (await tryBind(port + 10_000)) !== null) return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) on 127.0.0.1');
 }
 
 /** Sends one inline command over a raw socket; resolves with the first reply chunk, or rejects. */
@@ -148,7 +167,19 @@ function waitForExit(child: ChildProcess, timeout: number): Promise<boolean> {
  * own temporary directory, and resolves once it answers PING.
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return launchRedisServer(options.port, options);
+  // A free port can be taken by someone else before redis-server binds it: try a few.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort({ withBusPort: options.cluster ?? false });
+    try {
+      return await launchRedisServer(port, options);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function launchRedisServer(port: number, options: RedisServerOptions): Promise<RedisServer> {
   const startTimeout = options.startTimeout ?? 10_000;
   const dir = mkdtempSync(path.join(tmpdir(), `sg-redis-${port}-`));
   let child: ChildProcess | undefined;
@@ -193,7 +224,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     port,
     url: `redis://${HOST}:${port}`,

@@ -1,13 +1,12 @@
 /**
- * What the polite live region says with `seconds` left: the time rounded up
- * to whole minutes above one minute, then 40 and 20 seconds. Announcing only
- * when this changes gives one announcement per minute and every 20 seconds in
- * the last minute, never one per second.
+ * The next time left, below `seconds`, at which the polite live region speaks
+ * again: each whole minute, then 40 and 20 seconds (0: no more). The region
+ * says the time left when the warning opens and at each of these points:
+ * never every second (the visible countdown is hidden from screen readers).
  */
-export function announcedSeconds(seconds: number): number {
-  if (seconds > 60) return Math.ceil(seconds / 60) * 60;
-  if (seconds > 40) return 60;
-  return seconds > 20 ? 40 : 20;
+export function nextAnnouncement(seconds: number): number {
+  if (seconds > 60) return (Math.ceil(seconds / 60) - 1) * 60;
+  return seconds > 40 ? 40 : seconds > 20 ? 20 : 0;
 }
 
 /** A visually hidden polite live region; `say` only writes when the text changes. */

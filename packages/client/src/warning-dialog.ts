@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { element, openDialog, type DialogHandle } from './dialog-base.js';
-import { announcedSeconds, type LiveRegion } from './live-region.js';
+import { nextAnnouncement, type LiveRegion } from './live-region.js';
 import { fill, formatDuration, type SessionGuardStrings } from './strings.js';
 
 /** What {@link openWarningDialog} needs. */
@@ -27,11 +27,16 @@ export function openWarningDialog(options: WarningDialogOptions): DialogHandle {
   const countdown = element(doc, 'p', '');
   countdown.setAttribute('aria-hidden', 'true');
   let cancelTick = (): void => {};
+  let announceAt = Infinity;
   const tick = (): void => {
     const left = Math.max(0, options.expiresAt() - clock.now());
     const seconds = Math.ceil(left / 1000);
-    countdown.textContent = fill(strings.countdown, formatDuration(locale, seconds));
-    live.say(fill(strings.countdown, formatDuration(locale, announcedSeconds(seconds))));
+    const text = fill(strings.countdown, formatDuration(locale, seconds));
+    countdown.textContent = text;
+    if (seconds <= announceAt && seconds > 0) {
+      live.say(text);
+      announceAt = nextAnnouncement(seconds);
+    }
     // Wake at the next whole second of the remaining time.
     if (left > 0) cancelTick = clock.setTimeout(tick, left % 1000 || 1000);
   };

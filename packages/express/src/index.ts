@@ -5,7 +5,6 @@
  *
  * @packageDocumentation
  */
-import './augment.js';
 
 export type { SessionGuardRequestInfo, SessionGuardSessionData } from './augment.js';
 export { createSessionGuard, type SessionGuard } from './guard.js';

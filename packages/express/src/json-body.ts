@@ -22,7 +22,10 @@ export function readJsonBody(req: Request, limit: number): Promise<JsonBody> {
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     return Promise.resolve(fail('unsupported_media_type', 'The body must be UTF-8 JSON.'));
   }
-  if ((req as { _body?: boolean })._body === true) return Promise.resolve({ ok: true, value: req.body as unknown });
+  if (req.readableEnded || (req.complete && !req.readable)) {
+    // An app-wide body parser got here first (body-parser 2 marks nothing else): use what it read.
+    return Promise.resolve(req.body === undefined ? fail('invalid_body', 'The body could not be read.') : { ok: true, value: req.body as unknown });
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.resolve(fail('payload_too_large', `The body must be at most ${limit} bytes.`));

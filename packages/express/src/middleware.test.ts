@@ -126,7 +126,9 @@ describe('middleware: the registry is the truth', () => {
     app = await startTestApp();
     const agent = app.agent();
     const { sid } = await signIn(agent, 'alice');
+    // Behind the guard's back: the session data stays, but the registry no longer holds it.
     await app.registry.revokeUser('alice', undefined);
+    expect((await app.storedSession(sid))?.sessionguard?.userId).toBe('alice');
     await agent.get('/api/me').set(SDK).expect(401, /session_revoked/);
     expect(await app.storedSession(sid)).toBeFalsy();
   });
@@ -148,14 +150,18 @@ describe('middleware: the registry is the truth', () => {
     const sessions = (await other.get('/session/sessions').expect(200)).body.sessions as Array<{ publicId: string; current: boolean }>;
     const target = sessions.find((s) => !s.current)!;
     await other.delete(`/session/sessions/${target.publicId}`).set(SDK).expect(200);
-    expect(await app.storedSession(sid)).toBeFalsy();
+    // Its data is replaced by a tombstone that only says why it ended.
+    const ended = { cookie: expect.anything(), sessionguard: { ended: 'revoked_by_user' } };
+    expect(await app.storedSession(sid)).toEqual(ended);
     releaseFirst();
     releaseSecond();
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
-    // express-session tried to save both; neither wrote the destroyed session back.
+    // express-session tried to save both; neither wrote the revoked session back.
+    expect(await app.storedSession(sid)).toEqual(ended);
+    await device.get('/api/me').set(SDK).expect(401, /session_revoked/);
     expect(await app.storedSession(sid)).toBeFalsy();
-    await device.get('/api/me').set(SDK).expect(401);
+    await device.get('/api/me').set(SDK).expect(401, /unauthenticated/);
     expect(app.logs.some((line) => line.message === 'skipped saving a session that ended during the request')).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import { verifyAuthHash } from './auth-hash.js';
 import type { GuardContext } from './context.js';
 import { guardSessionSave } from './no-resurrection.js';
 import type { SessionRecord, SessionRef } from './registry/types.js';
-import { destroyCurrentSession, finishRevocation } from './revocation.js';
+import { destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
 import { setSessionState } from './session-state.js';
 
 /** Outcome of {@link resolveSession}. */
@@ -36,6 +36,12 @@ export async function resolveSession(
   req: Request,
   { startedAt, touch }: { startedAt: number; touch: boolean },
 ): Promise<Resolution> {
+  const tombstone = readTombstone(req);
+  if (tombstone) {
+    // Ended from elsewhere (another device, an admin): tell this browser, then forget the tombstone.
+    await destroyCurrentSession(ctx, req);
+    return { kind: 'ended', code: tombstone === 'expired_idle' || tombstone === 'expired_absolute' ? 'session_expired' : 'session_revoked' };
+  }
   const data = readSessionData(req);
   if (!data) {
     setSessionState(req, { kind: 'anonymous' });

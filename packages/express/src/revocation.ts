@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { SessionData } from 'express-session';
 import type { GuardContext } from './context.js';
 import type { RevocationReason } from './events.js';
 import { describeError } from './logger.js';
@@ -23,13 +24,33 @@ export function destroyCurrentSession(ctx: GuardContext, req: Request): Promise<
   });
 }
 
+/** What replaces a revoked session's data in the store; see {@link endStoredSession}. */
+export interface SessionTombstone {
+  cookie: { originalMaxAge: number; expires: string; httpOnly: true; path: '/' };
+  sessionguard: { ended: RevocationReason };
+}
+
+/** How long a tombstone stays in the store (real time: stores expire entries by the wall clock). */
+const TOMBSTONE_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+/** The reason of a tombstone in `req.session`, or `null` when the session is not one. */
+export function readTombstone(req: Request): RevocationReason | null {
+  const data = req.session?.sessionguard as { ended?: unknown } | undefined;
+  return typeof data?.ended === 'string' ? (data.ended as RevocationReason) : null;
+}
+
 /**
- * Destroys another session's express-session data through the app's store.
+ * Ends another session's express-session data through the app's store: its
+ * data is replaced by a tombstone holding only why it ended (no user id, no
+ * app data), which expires on its own. The browser of that session then
+ * learns at its next request that it was signed out (401 `session_revoked`)
+ * rather than looking merely anonymous, and the tombstone is destroyed.
+ *
  * Best effort: the registry already forgot the session, and the middleware
  * never accepts a session the registry does not hold, so a failure here only
- * leaves data until the store expires it.
+ * leaves inert data until the store expires it.
  */
-export function destroyStoredSession(ctx: GuardContext, record: SessionRecord): Promise<void> {
+export function endStoredSession(ctx: GuardContext, record: SessionRecord, reason: RevocationReason): Promise<void> {
   const store = ctx.store();
   const { logger, storeTimeout } = ctx.options;
   if (!store) {
@@ -38,16 +59,20 @@ export function destroyStoredSession(ctx: GuardContext, record: SessionRecord): 
     });
     return Promise.resolve();
   }
+  const tombstone: SessionTombstone = {
+    cookie: { originalMaxAge: TOMBSTONE_LIFETIME_MS, expires: new Date(Date.now() + TOMBSTONE_LIFETIME_MS).toISOString(), httpOnly: true, path: '/' },
+    sessionguard: { ended: reason },
+  };
   return new Promise((resolve) => {
     // A store that never calls back must not hang a logout or an admin action.
     const timer = setTimeout(() => {
-      logger.warn('session store did not answer destroy() in time', { publicId: record.publicId });
+      logger.warn('session store did not answer in time', { publicId: record.publicId });
       resolve();
     }, storeTimeout);
     timer.unref?.();
-    store.destroy(record.sessionId, (error?: unknown) => {
+    store.set(record.sessionId, tombstone as unknown as SessionData, (error?: unknown) => {
       clearTimeout(timer);
-      if (error) logger.warn('could not destroy session data', { publicId: record.publicId, ...describeError(error, [record.sessionId]) });
+      if (error) logger.warn('could not end session data', { publicId: record.publicId, ...describeError(error, [record.sessionId]) });
       resolve();
     });
   });
@@ -78,7 +103,7 @@ export async function finishRevocation(
 ): Promise<void> {
   await Promise.all(
     records.map((record) =>
-      req && record.sessionId === req.sessionID ? destroyCurrentSession(ctx, req) : destroyStoredSession(ctx, record),
+      req && record.sessionId === req.sessionID ? destroyCurrentSession(ctx, req) : endStoredSession(ctx, record, reason),
     ),
   );
   announceEnded(ctx, records, reason);

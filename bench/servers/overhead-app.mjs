@@ -40,10 +40,9 @@ if (MODE === 'sessionguard') {
 const app = express();
 app.disable('x-powered-by');
 app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store, cookie: { sameSite: 'lax' } }));
-app.use(express.json({ limit: '1kb' }));
 if (guard) app.use(guard.middleware);
 
-app.post('/login', async (req, res, next) => {
+app.post('/login', express.json({ limit: '1kb' }), async (req, res, next) => {
   try {
     const username = String(req.body?.username ?? '');
     if (!username) return res.status(400).json({ error: 'invalid_body', message: 'username' });

@@ -46,10 +46,8 @@ app.get('/__counts', (_req, res) => {
 
 const store = new session.MemoryStore();
 app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store, cookie: { sameSite: 'lax' } }));
-app.use(express.json({ limit: '1kb' }));
-
 // Sign-in for both designs (the bench signs in through the browser context's request API).
-app.post('/login', async (req, res, next) => {
+app.post('/login', express.json({ limit: '1kb' }), async (req, res, next) => {
   try {
     const username = String(req.body?.username ?? '');
     if (!username) return res.status(400).json({ error: 'invalid_body', message: 'username' });

@@ -1,0 +1,96 @@
+// The benchmarks report figures; they are not timed tests. This only proves
+// that each one still runs: in `--smoke` mode (tiny counts, a few seconds) it
+// prints its table and merges its figures into a results file, here a
+// temporary one so that bench/results.json keeps the real figures.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'sg-bench-smoke-'));
+const results = path.join(dir, 'results.json');
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function smoke(name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(root, 'bench', `${name}.mjs`), '--smoke'],
+      {
+        cwd: root,
+        // `npm test` builds first; never rebuild dist/ under the other tests' feet.
+        env: { ...process.env, BENCH_RESULTS: results, BENCH_SKIP_BUILD: '1' },
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => (error ? reject(new Error(`${name} --smoke failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+    );
+  });
+}
+
+/** The rows of the first Markdown-style table printed. */
+function tableRows(output: string): string[] {
+  return output.split('\n').filter((line) => line.startsWith('| '));
+}
+
+function figures(name: string): Record<string, unknown> {
+  const all = JSON.parse(readFileSync(results, 'utf8')) as Record<string, Record<string, unknown>>;
+  expect(all[name]).toBeDefined();
+  expect(all[name]!.smoke).toBe(true);
+  expect(all[name]!.machine).toMatchObject({ cores: expect.any(Number), node: process.version });
+  return all[name]!;
+}
+
+describe('benchmarks, smoke mode', { timeout: 150_000 }, () => {
+  it('weight prints min+gzip bytes of our bundles and the peers', async () => {
+    const output = await smoke('weight');
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(5);
+    expect(output).toMatch(/react-idle-timer/);
+    const weight = figures('weight') as { figures: Record<string, { gzip?: number }> };
+    expect(weight.figures.clientNpm!.gzip).toBeGreaterThan(0);
+    expect(weight.figures.clientIife!.gzip).toBeGreaterThan(0);
+    expect(weight.figures.reactIdleTimer!.gzip).toBeGreaterThan(0);
+    expect(weight.figures.ngIdle!.gzip).toBeGreaterThan(0);
+  });
+
+  it('activity dispatches events in Chromium and reports the cost per event', async () => {
+    const output = await smoke('activity');
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(4);
+    const activity = figures('activity') as { figures: Record<string, { mousemoveLoopMs: number; pageErrors: string[] }> };
+    expect(activity.figures.baseline!.mousemoveLoopMs).toBeGreaterThan(0);
+    expect(activity.figures.sessionguard!.pageErrors).toEqual([]);
+    expect(activity.figures.reactIdleTimer!.pageErrors).toEqual([]);
+  });
+
+  it('tabs counts the requests of 1 and 2 tabs under clock control', async () => {
+    const output = await smoke('tabs');
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(3);
+    const tabs = figures('tabs') as { figures: Record<string, { byTabs: Record<string, { requests: number }> }> };
+    expect(tabs.figures.sessionguard!.byTabs['1']!.requests).toBeGreaterThan(0);
+    // The per-tab design pings on each tab's own timer: two tabs, more pings than one.
+    expect(tabs.figures.perTabTimer!.byTabs['2']!.requests).toBeGreaterThan(tabs.figures.perTabTimer!.byTabs['1']!.requests);
+  });
+
+  it('overhead loads both Express apps with autocannon', async () => {
+    const output = await smoke('overhead');
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(3);
+    const overhead = figures('overhead') as { figures: Record<string, { rps: number; non2xx: number }> };
+    expect(overhead.figures.baseline!.rps).toBeGreaterThan(0);
+    expect(overhead.figures.baseline!.non2xx).toBe(0);
+    expect(overhead.figures.sessionguard!.rps).toBeGreaterThan(0);
+    expect(overhead.figures.sessionguard!.non2xx).toBe(0);
+  });
+
+  it('revoke lists and revokes users among 10,000 sessions in Redis and cleans up', async () => {
+    const output = await smoke('revoke');
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(5);
+    const revoke = figures('revoke') as { figures: { sessions: number; cleanup: { keysDeleted: number }; sessionguard: { sessionsRevoked: number } } };
+    expect(revoke.figures.sessions).toBe(10_000);
+    expect(revoke.figures.sessionguard.sessionsRevoked).toBe(20 * 10);
+    expect(revoke.figures.cleanup.keysDeleted).toBeGreaterThan(10_000);
+  });
+});

@@ -1,12 +1,12 @@
 /** What the demo's route modules share. */
 import type { RequestHandler } from 'express';
-import type { createSessionGuard } from '@sessionguard/express';
+import type { SessionGuard } from '@sessionguard/express';
 import type { DemoConfig } from './config.js';
 import type { Clock } from './test-clock.js';
 import type { User, UserDirectory } from './users.js';
 import { sendError } from './security.js';
 
-export type Guard = ReturnType<typeof createSessionGuard>;
+export type Guard = SessionGuard;
 
 export interface DemoContext {
   config: DemoConfig;

@@ -40,8 +40,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    const close = (context.guard as { close?: () => Promise<void> | void }).close;
-    await Promise.resolve(close?.call(context.guard)).catch(() => {});
+    await context.guard.close().catch(() => {});
     await stores.close().catch(() => {});
     log('stopped');
     process.exit(0);

@@ -4,6 +4,7 @@
  * several demo processes share sessions.
  */
 import session from 'express-session';
+import type { SessionRegistry } from '@sessionguard/express';
 import type { DemoConfig } from './config.js';
 import { log } from './logger.js';
 
@@ -11,7 +12,7 @@ export interface Stores {
   /** express-session's store. */
   sessionStore: session.Store;
   /** The guard's registry option; `undefined` keeps the guard's embedded memory registry. */
-  registry: unknown;
+  registry: SessionRegistry | undefined;
   close(): Promise<void>;
 }
 
@@ -24,7 +25,16 @@ export async function createStores(config: DemoConfig): Promise<Stores> {
     import('connect-redis'),
     import('@sessionguard/express/redis'),
   ]);
-  const client = createClient({ url: config.redisUrl });
+  const client = createClient({
+    url: config.redisUrl,
+    // While disconnected, commands fail at once (the guard answers 503) instead of queueing.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100),
+    },
+    pingInterval: 10_000,
+  });
   let reported = false;
   // Without a listener an 'error' event would crash the process; the guard fails closed meanwhile.
   client.on('error', (error: Error) => {
@@ -39,7 +49,7 @@ export async function createStores(config: DemoConfig): Promise<Stores> {
   log(`redis: connected to ${new URL(config.redisUrl).host}`);
   return {
     sessionStore: new RedisStore({ client, prefix: 'sessionguard:sess:' }),
-    registry: createRedisRegistry({ client }),
+    registry: createRedisRegistry({ client, prefix: 'sessionguard', commandTimeout: 1000 }),
     async close() {
       await client.close().catch(() => client.destroy());
     },

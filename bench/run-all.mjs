@@ -25,4 +25,8 @@ for (const name of benches) {
   console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 console.log(`\nall benchmarks: ${((performance.now() - started) / 1000).toFixed(1)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
+if (!smoke && !only.length && !failed.length) {
+  const { updateDoc } = await import('./report.mjs');
+  if (updateDoc()) console.log('BENCHMARKS.md: figures section rewritten from bench/results.json');
+}
 process.exitCode = failed.length ? 1 : 0;

@@ -68,13 +68,15 @@ async function simulate(browser, base, design, tabs) {
     }
     const steps = (MINUTES * 60) / STEP_SECONDS;
     for (let step = 0; step < steps; step++) {
-      for (const page of pages) {
-        await page.evaluate(() => {
-          document.body.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: 10, clientY: 10 }));
-          document.body.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, key: 'a' }));
-          document.body.dispatchEvent(new KeyboardEvent('keyup', { bubbles: true, key: 'a' }));
-        });
-      }
+      await Promise.all(
+        pages.map((page) =>
+          page.evaluate(() => {
+            document.body.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: 10, clientY: 10 }));
+            document.body.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, key: 'a' }));
+            document.body.dispatchEvent(new KeyboardEvent('keyup', { bubbles: true, key: 'a' }));
+          }),
+        ),
+      );
       await context.clock.runFor(STEP_SECONDS * 1000);
       await settle();
     }

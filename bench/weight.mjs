@@ -87,6 +87,32 @@ export async function run() {
     'comparable to the script tag: its own code plus rxjs',
   );
 
+  // Where the script tag's bytes go: the same build as scripts/build.mjs, with a metafile.
+  let breakdown = null;
+  if (existsSync(at('packages/client/src/global.ts'))) {
+    const result = await build({
+      entryPoints: [at('packages/client/src/global.ts')],
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      globalName: 'SessionGuard',
+      target: 'es2020',
+      platform: 'browser',
+      legalComments: 'none',
+      write: false,
+      metafile: true,
+      logLevel: 'error',
+    });
+    const groups = {};
+    for (const [input, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
+      const name = /node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(input)?.[1] ?? input.replace(/^packages\//, '');
+      groups[name] = (groups[name] ?? 0) + bytesInOutput;
+    }
+    breakdown = Object.entries(groups)
+      .map(([input, bytes]) => ({ input, bytes }))
+      .sort((x, y) => y.bytes - x.bytes);
+  }
+
   const a = figures.clientNpm.gzip;
   const b = figures.clientIife.gzip;
   const rit = figures.reactIdleTimer.gzip;
@@ -116,7 +142,10 @@ export async function run() {
     `targets: npm ${a != null ? formatBytes(a) : 'n/a'} (≤ 5 kB: ${targets.clientNpm.met ? 'met' : 'MISSED'}), ` +
       `script tag ${b != null ? formatBytes(b) : 'n/a'} (≤ 16 kB: ${targets.clientIife.met ? 'met' : 'MISSED'})`,
   );
-  writeResults('weight', { figures, ratios, targets });
+  if (breakdown) {
+    printTable('Where the script tag\'s minified bytes go (before gzip)', [['input', 'bytes'], ...breakdown.slice(0, 12).map((e) => [e.input, e.bytes])]);
+  }
+  writeResults('weight', { figures, ratios, targets, breakdown });
   return { figures, ratios, targets };
 }
 

@@ -23,7 +23,8 @@ export function describeUserAgent(userAgent: string | null): DeviceDescription {
     const model = join(platform.vendor, platform.model);
     return {
       browser: join(browser.name, browser.version?.split('.')[0]),
-      os: join(os.name, os.version),
+      // Windows reports "NT 10.0" as its version and "10" as its name for people; prefer the latter there.
+      os: join(os.name, os.versionName && !/^\d/.test(os.version ?? '') ? os.versionName : os.version),
       device: platform.type ? (model ? `${platform.type} (${model})` : platform.type) : model,
     };
   } catch {

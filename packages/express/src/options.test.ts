@@ -1,0 +1,85 @@
+import { isSessionGuardConfigError, TIMING_PRESETS } from '@sessionguard/core';
+import { describe, expect, it } from 'vitest';
+import { createSessionGuard } from './guard.js';
+import { resolveOptions, type SessionGuardOptions } from './options.js';
+
+const secret = 'a'.repeat(32);
+
+function optionOf(options: unknown): string | null {
+  try {
+    resolveOptions(options as SessionGuardOptions);
+    return null;
+  } catch (error) {
+    expect(isSessionGuardConfigError(error)).toBe(true);
+    return (error as { option: string }).option;
+  }
+}
+
+describe('options', () => {
+  it('defaults to the aal2 preset and documented values', async () => {
+    const resolved = resolveOptions({ secret });
+    expect(resolved.policy).toEqual(TIMING_PRESETS.aal2);
+    expect(resolved).toMatchObject({
+      loginUrl: '/login',
+      reauthenticateWithin: 600,
+      storeTimeout: 2000,
+      retainExpiredFor: 86_400,
+      rateLimit: { windowMs: 60_000, max: 20 },
+      singleSession: false,
+      logoutEverywhere: false,
+      ownsRegistry: true,
+    });
+    expect(await resolved.canRevoke('admin', 'alice', {} as never)).toBe(false);
+    await resolved.registry.close();
+  });
+
+  it('takes a preset and lets explicit values override it', async () => {
+    const resolved = resolveOptions({ secret, preset: 'pci', absoluteTimeout: 7200 });
+    expect(resolved.policy).toEqual({ warnAfter: 780, expireAfter: 900, absoluteTimeout: 7200 });
+    await resolved.registry.close();
+  });
+
+  it.each([
+    [{}, 'secret'],
+    [{ secret: 'short' }, 'secret'],
+    [{ secret: [secret, 'short'] }, 'secret'],
+    [{ secret: [] }, 'secret'],
+    [{ secret, preset: 'nist' }, 'preset'],
+    [{ secret, warnAfter: 30 }, 'expireAfter'],
+    [{ secret, warnAfter: 50, expireAfter: 60 }, 'warnAfter'],
+    [{ secret, warnAfter: 30, expireAfter: 60, absoluteTimeout: 10 }, 'absoluteTimeout'],
+    [{ secret, loginUrl: '//evil.example' }, 'loginUrl'],
+    [{ secret, loginUrl: 'javascript:alert(1)' }, 'loginUrl'],
+    [{ secret, passiveUrls: '/poll' }, 'passiveUrls'],
+    [{ secret, passiveUrls: [42] }, 'passiveUrls'],
+    [{ secret, registry: {} }, 'registry'],
+    [{ secret, store: {} }, 'store'],
+    [{ secret, singleSession: 'yes' }, 'singleSession'],
+    [{ secret, logoutEverywhere: 1 }, 'logoutEverywhere'],
+    [{ secret, reauthenticateWithin: 0 }, 'reauthenticateWithin'],
+    [{ secret, canRevoke: true }, 'canRevoke'],
+    [{ secret, isApiRequest: 'json' }, 'isApiRequest'],
+    [{ secret, getSessionAuthHash: 'hash' }, 'getSessionAuthHash'],
+    [{ secret, trustedOrigins: ['not a url'] }, 'trustedOrigins'],
+    [{ secret, trustedOrigins: 'https://a.example' }, 'trustedOrigins'],
+    [{ secret, rateLimit: { windowMs: 1000 } }, 'rateLimit'],
+    [{ secret, rateLimit: { windowMs: 1000, max: 1.5 } }, 'rateLimit'],
+    [{ secret, logger: { info() {} } }, 'logger'],
+    [{ secret, storeTimeout: -1 }, 'storeTimeout'],
+    [{ secret, retainExpiredFor: Number.NaN }, 'retainExpiredFor'],
+    [{ secret, now: 5 }, 'now'],
+  ])('rejects %o naming %s', (options, option) => {
+    expect(optionOf(options)).toBe(option);
+  });
+
+  it('throws at construction, before any request', () => {
+    expect(() => createSessionGuard({ secret: 'too short' })).toThrowError(/`secret`/);
+  });
+
+  it('accepts absolute login URLs and turns trusted origins into origins', async () => {
+    const resolved = resolveOptions({ secret, loginUrl: 'https://sso.example.com/login', trustedOrigins: ['https://app.example.com/'] });
+    expect(resolved.loginUrl).toBe('https://sso.example.com/login');
+    expect([...resolved.trustedOrigins]).toEqual(['https://app.example.com']);
+    await resolved.registry.close();
+  });
+});

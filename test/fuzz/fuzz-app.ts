@@ -112,8 +112,8 @@ export async function startFuzzApp(guardOptions: Partial<SessionGuardOptions> = 
 
   /** Ends every session and empties the store, for the next run. */
   const reset = async () => {
-    for (const user of USERS) await registry.revokeUser(user);
-    await new Promise<void>((resolve) => store.clear?.(() => resolve()));
+    for (const user of USERS) await registry.revokeUser(user, undefined);
+    await new Promise<void>((resolve) => store.clear?.((() => resolve()) as never));
   };
 
   return {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSessionGuard, type SessionGuard } from './guard.js';
 import type { SessionGuardOptions } from './options.js';
-import { de, fr } from './strings.js';
+import { de, fr, localeStrings } from './locales.js';
 import type { TabMessage } from './tab-message.js';
 import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
 
@@ -117,13 +117,13 @@ describe('the warning dialog', () => {
   });
 
   it('speaks French and German, times written the locale way', async () => {
-    start({ locale: 'fr' });
+    start({ locale: 'fr', strings: fr });
     await advance(61);
     expect(nameOf(dialog())).toBe('Votre session va bientôt expirer');
     expect(button('Rester connecté')).toBeDefined();
     expect(dialog()!.querySelector('[aria-hidden="true"]')!.textContent).toMatch(/^Vous serez déconnecté dans (1\sminute\s59\ssecondes|2\sminutes)\.$/);
     guards.pop()!.destroy();
-    start({ locale: 'de-CH' });
+    start({ locale: 'de-CH', strings: localeStrings('de-CH') });
     await advance(61);
     expect(nameOf(dialog())).toBe('Ihre Sitzung läuft bald ab');
     expect(button('Angemeldet bleiben')).toBeDefined();

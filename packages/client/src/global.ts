@@ -4,6 +4,7 @@
  * attributes (see docs/contracts.md) when it has `data-base-url`.
  */
 import { createSessionGuard, type SessionGuard } from './guard.js';
+import { localeStrings } from './locales.js';
 import type { SessionGuardOptions } from './options.js';
 
 export * from './index.js';
@@ -24,7 +25,8 @@ export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions {
     nonce: data.nonce,
     warnAfter: number(data.warnAfter),
     expireAfter: number(data.expireAfter),
-    strings: data.strings ? (JSON.parse(data.strings) as SessionGuardOptions['strings']) : undefined,
+    // The script tag carries every shipped language: `data-locale` picks one; `data-strings` (JSON) overrides.
+    strings: { ...localeStrings(data.locale ?? document.documentElement.lang ?? 'en'), ...(data.strings ? (JSON.parse(data.strings) as object) : {}) },
   };
 }
 

@@ -1,6 +1,6 @@
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
 import ky from 'ky';
-import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { activity$ } from './activity.js';
 import type { DialogHandle } from './dialog-base.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
@@ -11,7 +11,7 @@ import { backoffMs, sendPing, type PingResult } from './ping.js';
 import { restorePreserved, savePreserved } from './preserve.js';
 import { isFreshFor, phaseAt, pingIntervalMs, viewFromPing, viewFromPolicy, type SessionView } from './session-view.js';
 import { openSignInDialog, type SignInResult } from './sign-in-dialog.js';
-import { resolveStrings } from './strings.js';
+import { en } from './strings.js';
 import { injectStyles } from './styles.js';
 import { createTabChannel } from './tab-channel.js';
 import type { TabMessage } from './tab-message.js';
@@ -86,7 +86,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const o = resolveOptions(options);
   const { clock, window: win, location: nav } = o;
   const doc = win.document;
-  const strings = resolveStrings(o.locale, o.strings);
+  const strings = { ...en, ...o.strings };
   const channel = o.channel ?? createTabChannel<TabMessage>(o.name, win);
   const leader = o.leader ?? createLeader(win, clock, o.name);
   const baseFetch: typeof fetch = (input, init) => (o.fetch ?? globalThis.fetch)(input, init);
@@ -122,7 +122,14 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const waiters = new Set<(retry: boolean) => void>();
   const subscriptions: Subscription[] = [];
   const snapshot = (): GuardState => ({ status, expiresAt: view?.expiresAt ?? null, warnAt: view?.warnAt ?? null });
-  const state$ = new BehaviorSubject<GuardState>(snapshot());
+  let current = snapshot();
+  const observers = new Set<Subscriber<GuardState>>();
+  // A hand-rolled BehaviorSubject: rxjs's Subject classes would add ~0.7 kB to the script-tag build.
+  const state$ = new Observable<GuardState>((subscriber) => {
+    subscriber.next(current);
+    observers.add(subscriber);
+    return () => observers.delete(subscriber);
+  });
 
   /** Runs `run`, reporting instead of throwing: a handler must never throw into the page. */
   const safely = (run: () => void): void => {
@@ -151,9 +158,9 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   };
   const publish = (): void => {
     const next = snapshot();
-    const previous = state$.value;
-    if (next.status !== previous.status || next.expiresAt !== previous.expiresAt || next.warnAt !== previous.warnAt) {
-      state$.next(next);
+    if (next.status !== current.status || next.expiresAt !== current.expiresAt || next.warnAt !== current.warnAt) {
+      current = next;
+      for (const observer of observers) observer.next(next);
     }
   };
   const isEnded = (): boolean => status === 'expired' || status === 'revoked' || status === 'signed-out';
@@ -474,9 +481,9 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   evaluate();
 
   return {
-    state$: state$.asObservable(),
+    state$,
     get state() {
-      return state$.value;
+      return current;
     },
     extend,
     logout,
@@ -503,7 +510,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       removeStyles?.();
       releaseWaiters(false);
       for (const key of Object.keys(handlers) as (keyof GuardEvents)[]) handlers[key]?.clear();
-      state$.complete();
+      for (const observer of observers) observer.complete();
     },
   };
 }

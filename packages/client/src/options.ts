@@ -49,14 +49,16 @@ export interface SessionGuardOptions {
    */
   expireAfter?: number | null;
   /**
-   * Language of the dialogs (`en`, `fr`, `de` shipped; others fall back to
-   * English) and of the times written in them.
+   * Locale of the times written in the dialogs (Intl). The texts come from
+   * `strings`: pass the shipped `fr` or `de` (or `localeStrings(locale)`) with
+   * it; the script-tag build does that from `data-locale`.
    * @default the page's `<html lang>`, else `navigator.language`, else `'en'`
    */
   locale?: string;
   /**
-   * Replaces any of the dialogs' strings.
-   * @default {} (the locale's strings)
+   * The dialogs' texts, over English: a shipped translation (`fr`, `de`) or
+   * any subset of your own.
+   * @default {} (English)
    */
   strings?: Partial<SessionGuardStrings>;
   /**
@@ -91,7 +93,17 @@ export interface SessionGuardOptions {
 export type ResolvedOptions = Required<Omit<SessionGuardOptions, 'channel' | 'leader' | 'fetch'>> &
   Pick<SessionGuardOptions, 'channel' | 'leader' | 'fetch'>;
 
-const URL_OPTIONS = ['signInUrl', 'logoutUrl', 'loginPageUrl'] as const;
+/** Type of each option checked at construction: `s` string, `n` string or null. */
+const STRING_OPTIONS = {
+  baseUrl: 's',
+  locale: 's',
+  name: 's',
+  signInUrl: 'n',
+  logoutUrl: 'n',
+  loginPageUrl: 'n',
+  username: 'n',
+  nonce: 'n',
+} as const;
 
 /**
  * Applies the defaults (the one place they live) and validates, throwing
@@ -100,7 +112,6 @@ const URL_OPTIONS = ['signInUrl', 'logoutUrl', 'loginPageUrl'] as const;
 export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new SessionGuardConfigError('options', 'must be an object');
   const win = options.window ?? window;
-  const nav = win.navigator;
   const resolved: ResolvedOptions = {
     baseUrl: '/session',
     signInUrl: null,
@@ -109,49 +120,32 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     username: null,
     warnAfter: null,
     expireAfter: null,
-    locale: win.document.documentElement.lang || nav.language || 'en',
+    locale: win.document.documentElement.lang || win.navigator.language || 'en',
     strings: {},
     nonce: null,
     name: 'sessionguard',
     clock: systemClock,
     window: win,
     location: win.location,
-    ...stripUndefined(options),
   };
-  const isString = (key: keyof SessionGuardOptions, nullable: boolean) => {
-    const value = resolved[key];
-    if (!(typeof value === 'string' || (nullable && value === null))) {
-      throw new SessionGuardConfigError(key, `must be a string${nullable ? ' or null' : ''}, got ${typeof value}`);
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+  const fail = (option: string, problem: string): never => {
+    throw new SessionGuardConfigError(option, problem);
+  };
+  for (const [key, kind] of Object.entries(STRING_OPTIONS)) {
+    const value = resolved[key as keyof typeof STRING_OPTIONS];
+    if (typeof value !== 'string' && (kind === 's' || value !== null)) {
+      fail(key, `must be a string${kind === 'n' ? ' or null' : ''}, got ${typeof value}`);
     }
-  };
-  isString('baseUrl', false);
-  isString('locale', false);
-  isString('name', false);
-  isString('username', true);
-  isString('nonce', true);
-  for (const key of URL_OPTIONS) isString(key, true);
-  if (resolved.warnAfter !== null || resolved.expireAfter !== null) {
-    if (resolved.warnAfter === null) throw new SessionGuardConfigError('warnAfter', 'must be set together with expireAfter');
-    if (resolved.expireAfter === null) throw new SessionGuardConfigError('expireAfter', 'must be set together with warnAfter');
-    validateTimingPolicy({ warnAfter: resolved.warnAfter, expireAfter: resolved.expireAfter });
   }
-  if (typeof resolved.strings !== 'object' || resolved.strings === null) {
-    throw new SessionGuardConfigError('strings', 'must be an object of strings');
+  const { warnAfter, expireAfter, strings } = resolved;
+  if (warnAfter !== null || expireAfter !== null) {
+    if (warnAfter === null) fail('warnAfter', 'must be set together with expireAfter');
+    if (expireAfter === null) fail('expireAfter', 'must be set together with warnAfter');
+    validateTimingPolicy({ warnAfter: warnAfter!, expireAfter: expireAfter! });
   }
-  for (const [key, value] of Object.entries(resolved.strings)) {
-    if (typeof value !== 'string') throw new SessionGuardConfigError(`strings.${key}`, 'must be a string');
-  }
-  if (resolved.fetch !== undefined && typeof resolved.fetch !== 'function') {
-    throw new SessionGuardConfigError('fetch', 'must be a function');
-  }
-  try {
-    new Intl.NumberFormat(resolved.locale);
-  } catch {
-    throw new SessionGuardConfigError('locale', `must be a BCP 47 language tag, got ${resolved.locale}`);
-  }
+  if (typeof strings !== 'object' || strings === null) fail('strings', 'must be an object of strings');
+  for (const [key, value] of Object.entries(strings)) if (typeof value !== 'string') fail(`strings.${key}`, 'must be a string');
+  if (resolved.fetch !== undefined && typeof resolved.fetch !== 'function') fail('fetch', 'must be a function');
   return resolved;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }

@@ -7,21 +7,17 @@
  * only runs under `prefers-reduced-motion: no-preference`.
  */
 export const CSS =
-  '.sg-b{--sg-bg:var(--sessionguard-bg,#fff);--sg-fg:var(--sessionguard-fg,#1d1d1f);--sg-ac:var(--sessionguard-accent,#0b57d0);--sg-af:var(--sessionguard-accent-fg,#fff);--sg-er:var(--sessionguard-error,#b3261e);--sg-ra:var(--sessionguard-radius,.5rem);' +
-  'position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;padding:1rem;background:var(--sessionguard-backdrop,rgba(0,0,0,.55))}' +
-  '@media (prefers-color-scheme:dark){.sg-b{--sg-bg:var(--sessionguard-bg,#1f1f23);--sg-fg:var(--sessionguard-fg,#f2f2f5);--sg-ac:var(--sessionguard-accent,#a8c7fa);--sg-af:var(--sessionguard-accent-fg,#062e6f);--sg-er:var(--sessionguard-error,#f2b8b5)}}' +
-  '.sg-d{box-sizing:border-box;max-width:28rem;width:100%;padding:1.5rem;border-radius:var(--sg-ra);background:var(--sg-bg);color:var(--sg-fg);font:1rem/1.5 var(--sessionguard-font,system-ui,sans-serif);box-shadow:0 .5rem 2rem rgba(0,0,0,.3)}' +
-  '.sg-d h2{margin:0 0 .5rem;font-size:1.25rem}.sg-d p{margin:0 0 1rem}' +
-  '.sg-r{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem}' +
-  '.sg-d button{font:inherit;padding:.5rem 1rem;border-radius:var(--sg-ra);border:2px solid var(--sg-ac);background:transparent;color:inherit;cursor:pointer}' +
-  '.sg-d .sg-p{background:var(--sg-ac);color:var(--sg-af)}' +
-  '.sg-d label{display:block;font-weight:600;margin-top:.75rem}' +
-  '.sg-d input{box-sizing:border-box;width:100%;font:inherit;padding:.4rem .5rem;border:1px solid currentColor;border-radius:.25rem;background:transparent;color:inherit}' +
-  '.sg-d [aria-invalid=true]{border:2px solid var(--sg-er)}' +
-  '.sg-e{color:var(--sg-er);font-weight:600;margin:.5rem 0 0}.sg-e:empty{display:none}' +
-  '.sg-d :focus-visible{outline:3px solid var(--sg-ac);outline-offset:2px}' +
-  '.sg-s{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}' +
-  '@media (prefers-reduced-motion:no-preference){.sg-d{animation:sg-in .2s ease-out}@keyframes sg-in{from{opacity:0;transform:translateY(.5rem)}}}';
+  '.sg-b{--b:var(--sessionguard-bg,#fff);--f:var(--sessionguard-fg,#1d1d1f);--a:var(--sessionguard-accent,#0b57d0);--c:var(--sessionguard-accent-fg,#fff);--e:var(--sessionguard-error,#b3261e);--r:var(--sessionguard-radius,.5rem);' +
+  'position:fixed;inset:0;z-index:2147483647;display:grid;place-items:center;padding:1rem;background:var(--sessionguard-backdrop,#0008)}' +
+  '@media(prefers-color-scheme:dark){.sg-b{--b:var(--sessionguard-bg,#1f1f23);--f:var(--sessionguard-fg,#f2f2f5);--a:var(--sessionguard-accent,#a8c7fa);--c:var(--sessionguard-accent-fg,#062e6f);--e:var(--sessionguard-error,#f2b8b5)}}' +
+  '.sg-d{box-sizing:border-box;max-width:28rem;width:100%;padding:1.5rem;border-radius:var(--r);background:var(--b);color:var(--f);font:1rem/1.5 var(--sessionguard-font,system-ui,sans-serif)}' +
+  '.sg-d h2{margin:0 0 .5rem;font-size:1.25rem}.sg-d p{margin:0 0 1rem}.sg-r{display:flex;flex-wrap:wrap;gap:.5rem}' +
+  '.sg-d button,.sg-d input{font:inherit;color:inherit;background:none;border:2px solid var(--a);border-radius:var(--r);padding:.5rem 1rem}' +
+  '.sg-d .sg-p{background:var(--a);color:var(--c)}.sg-d label{display:block;font-weight:600;margin-top:.75rem}' +
+  '.sg-d input{box-sizing:border-box;width:100%;padding:.4rem .5rem;border:1px solid}.sg-d [aria-invalid=true]{border:2px solid var(--e)}' +
+  '.sg-e{color:var(--e);font-weight:600}.sg-e:empty{display:none}.sg-d :focus-visible{outline:3px solid var(--a);outline-offset:2px}' +
+  '.sg-s{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}' +
+  '@media(prefers-reduced-motion:no-preference){.sg-d{animation:sg .2s ease-out}@keyframes sg{from{opacity:0;transform:translateY(.5rem)}}}';
 
 const STYLE_ID = 'sessionguard-style';
 

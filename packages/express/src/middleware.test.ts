@@ -278,3 +278,33 @@ describe('middleware: session auth hash', () => {
     await agent.get('/api/me').set(SDK).expect(401, /session_revoked/);
   });
 });
+
+describe('middleware: anonymousUrls', () => {
+  it('lets a request to the login URL go on signed out after ending its session, so sign-in works at once', async () => {
+    app = await startTestApp({ guard: { loginUrl: '/login?from=guard', anonymousUrls: undefined } });
+    const agent = app.agent();
+    await signIn(agent, 'alice');
+    app.clock.advance(61);
+    const again = await signIn(agent, 'alice');
+    expect(again.username).toBe('alice');
+    await agent.get('/api/me').expect(200);
+    expect(app.events.some((e) => 'reason' in e.event && e.event.reason === 'expired_idle')).toBe(true);
+  });
+
+  it('lets a sign-out of a revoked session through when listed', async () => {
+    app = await startTestApp({ guard: { anonymousUrls: ['/login', /^\/logout$/] } });
+    const agent = app.agent();
+    await signIn(agent, 'alice');
+    await app.guard.revokeUser('alice');
+    await agent.post('/logout').set(SDK).expect(200);
+    await agent.get('/api/me').expect(401, /unauthenticated/);
+  });
+
+  it('does not exempt other paths', async () => {
+    app = await startTestApp({ guard: { anonymousUrls: ['/login'] } });
+    const agent = app.agent();
+    await signIn(agent, 'alice');
+    await app.guard.revokeUser('alice');
+    await agent.post('/logout').set(SDK).expect(401, /session_revoked/);
+  });
+});

@@ -14,11 +14,12 @@ function isPing(req: Request): boolean {
   return req.method === 'POST' && /\/ping\/?$/.test(requestPath(req));
 }
 
+const matches = (urls: ReadonlyArray<string | RegExp>, path: string) =>
+  urls.some((entry) => (typeof entry === 'string' ? entry === path : entry.test(path)));
+
 /** True when the request must not count as activity. */
 export function isPassiveRequest(ctx: GuardContext, req: Request): boolean {
-  if (isPing(req)) return true;
-  const path = requestPath(req);
-  return ctx.options.passiveUrls.some((entry) => (typeof entry === 'string' ? entry === path : entry.test(path)));
+  return isPing(req) || matches(ctx.options.passiveUrls, requestPath(req));
 }
 
 /** Answers a request whose session has ended: 401 JSON for API calls, 303 to the login page otherwise. */
@@ -67,8 +68,12 @@ export function createMiddleware(ctx: GuardContext): RequestHandler {
     }
     resolveSession(ctx, req, { startedAt, touch: !isPassiveRequest(ctx, req) }).then(
       (resolution) => {
-        if (resolution.kind === 'ended') respondEnded(ctx, req, res, resolution.code);
-        else next();
+        if (resolution.kind !== 'ended') return next();
+        if (!matches(ctx.options.anonymousUrls, requestPath(req))) return respondEnded(ctx, req, res, resolution.code);
+        // Sign-in, sign-out: the ended session is cleaned up; the request goes on signed out, with a
+        // fresh empty session (what express-session gives a request without a cookie) so login() can use it.
+        if (!req.session) req.sessionStore?.generate?.(req);
+        next();
       },
       (error: unknown) => {
         if (isSessionStoreUnavailableError(error)) respondStoreUnavailable(ctx, req, res, error);

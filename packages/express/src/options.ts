@@ -79,6 +79,15 @@ export interface SessionGuardOptions {
    */
   loginUrl?: string;
   /**
+   * Paths where a request whose session has just ended (expired, revoked)
+   * goes on as anonymous instead of being answered 401 or redirected: the
+   * sign-in page and endpoint, the sign-out endpoint, health checks. The
+   * session is ended either way. A string matches the path exactly; a RegExp
+   * is tested against it.
+   * @default [the path of `loginUrl`] (when it is a path)
+   */
+  anonymousUrls?: ReadonlyArray<string | RegExp>;
+  /**
    * Paths that do not count as activity (polling endpoints, assets). A string
    * matches the request path exactly; a RegExp is tested against the path.
    * The ping (`POST …/ping`) is always passive.
@@ -171,6 +180,7 @@ export interface ResolvedOptions {
   store: Store | null;
   loginUrl: string;
   passiveUrls: ReadonlyArray<string | RegExp>;
+  anonymousUrls: ReadonlyArray<string | RegExp>;
   isApiRequest: (req: Request) => boolean;
   getSessionAuthHash: SessionGuardOptions['getSessionAuthHash'] | null;
   singleSession: UserPolicy;
@@ -260,14 +270,14 @@ function resolveLoginUrl(value: unknown): string {
   throw new SessionGuardConfigError('loginUrl', `must be a path starting with "/" or an absolute http(s) URL, got ${JSON.stringify(value)}`);
 }
 
-function resolvePassiveUrls(value: unknown): ReadonlyArray<string | RegExp> {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new SessionGuardConfigError('passiveUrls', 'must be an array of strings and RegExps');
+function resolveUrlList(name: string, value: unknown, fallback: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) throw new SessionGuardConfigError(name, 'must be an array of strings and RegExps');
   return value.map((entry, index) => {
     if (typeof entry === 'string') return entry;
     // A global or sticky RegExp keeps `lastIndex` between tests and would match every other request only.
     if (entry instanceof RegExp) return new RegExp(entry.source, entry.flags.replace(/[gy]/g, ''));
-    throw new SessionGuardConfigError('passiveUrls', `entry ${index} must be a string or a RegExp`);
+    throw new SessionGuardConfigError(name, `entry ${index} must be a string or a RegExp`);
   });
 }
 
@@ -332,6 +342,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   if (options.store !== undefined && typeof (options.store as { destroy?: unknown })?.destroy !== 'function') {
     throw new SessionGuardConfigError('store', 'must be an express-session store (with destroy())');
   }
+  const loginUrl = resolveLoginUrl(options.loginUrl);
   const logger = options.logger ?? createConsoleLogger();
   for (const level of ['info', 'warn', 'error'] as const) {
     if (typeof logger?.[level] !== 'function') throw new SessionGuardConfigError('logger', `must have a ${level}() method`);
@@ -342,8 +353,9 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     registry: options.registry ?? createMemoryRegistry({ now }),
     ownsRegistry: options.registry === undefined,
     store: options.store ?? null,
-    loginUrl: resolveLoginUrl(options.loginUrl),
-    passiveUrls: resolvePassiveUrls(options.passiveUrls),
+    loginUrl,
+    passiveUrls: resolveUrlList('passiveUrls', options.passiveUrls, []),
+    anonymousUrls: resolveUrlList('anonymousUrls', options.anonymousUrls, loginUrl.startsWith('/') ? [loginUrl.replace(/[?#].*$/, '')] : []),
     isApiRequest: options.isApiRequest ?? defaultIsApiRequest,
     getSessionAuthHash: options.getSessionAuthHash ?? null,
     singleSession: checkUserPolicy('singleSession', options.singleSession),

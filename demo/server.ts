@@ -13,7 +13,8 @@ import { createUserDirectory } from './users.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const [users, stores] = await Promise.all([createUserDirectory(), createStores(config)]);
+  const stores = await createStores(config);
+  const users = await createUserDirectory(stores.credentials);
   const { app, context } = createDemoApp(config, users, stores);
   if (config.testClock) log('warning: SESSIONGUARD_TEST_CLOCK=1, the loopback test clock route is on (tests only)');
 

@@ -4,21 +4,30 @@
  * several demo processes share sessions.
  */
 import session from 'express-session';
+import { createHash } from 'node:crypto';
 import type { SessionRegistry } from '@sessionguard/express';
 import type { DemoConfig } from './config.js';
 import { log } from './logger.js';
+import { createMemoryCredentialStore, createRedisCredentialStore, type CredentialStore } from './users.js';
 
 export interface Stores {
   /** express-session's store. */
   sessionStore: session.Store;
   /** The guard's registry option; `undefined` keeps the guard's embedded memory registry. */
   registry: SessionRegistry | undefined;
+  /** The users' passwords. */
+  credentials: CredentialStore;
   close(): Promise<void>;
 }
 
 export async function createStores(config: DemoConfig): Promise<Stores> {
   if (!config.redisUrl) {
-    return { sessionStore: new session.MemoryStore(), registry: undefined, close: async () => {} };
+    return {
+      sessionStore: new session.MemoryStore(),
+      registry: undefined,
+      credentials: createMemoryCredentialStore(),
+      close: async () => {},
+    };
   }
   const [{ createClient }, { RedisStore }, { createRedisRegistry }] = await Promise.all([
     import('redis'),
@@ -47,11 +56,20 @@ export async function createStores(config: DemoConfig): Promise<Stores> {
   });
   await client.connect();
   log(`redis: connected to ${new URL(config.redisUrl).host}`);
+  // Every key is scoped to the signing secret: the processes of one deployment share sessions and
+  // passwords; another deployment (or a test run with its own secret) on the same Redis starts afresh.
+  const prefix = `sessionguard-demo:${secretScope(config.secrets)}`;
   return {
-    sessionStore: new RedisStore({ client, prefix: 'sessionguard:sess:' }),
-    registry: createRedisRegistry({ client, prefix: 'sessionguard', commandTimeout: 1000 }),
+    sessionStore: new RedisStore({ client, prefix: `${prefix}:sess:` }),
+    registry: createRedisRegistry({ client, prefix: `${prefix}:registry`, commandTimeout: 1000 }),
+    credentials: createRedisCredentialStore(client, `${prefix}:password:`),
     async close() {
       await client.close().catch(() => client.destroy());
     },
   };
+}
+
+/** A short digest of the oldest secret, so rotating in a new first secret keeps the scope. */
+function secretScope(secrets: readonly string[]): string {
+  return createHash('sha256').update(secrets[secrets.length - 1] ?? '').digest('base64url').slice(0, 12);
 }

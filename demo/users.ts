@@ -1,8 +1,12 @@
 /**
- * The demo's users. Passwords are hashed with scrypt when the process starts
- * and compared in constant time. The session auth hash is derived from the
- * password hash, so a password change ends the user's other sessions at their
- * next request, even without `passwordChanged`.
+ * The demo's users. Passwords are hashed with scrypt and compared in
+ * constant time. The session auth hash is derived from the password hash, so
+ * a password change ends the user's other sessions at their next request,
+ * even without `passwordChanged`.
+ *
+ * Credentials live in a {@link CredentialStore}: process memory by default,
+ * Redis with `REDIS_URL`, so that several demo processes agree on passwords
+ * (and therefore on every session's auth hash).
  */
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -12,17 +16,59 @@ const KEY_LENGTH = 32;
 
 export type Role = 'user' | 'admin';
 
-interface StoredUser {
-  username: string;
-  role: Role;
-  salt: Buffer;
-  hash: Buffer;
-}
-
 /** A user as pages see it: no secrets. */
 export interface User {
   username: string;
   role: Role;
+}
+
+/** A stored password: scrypt hash and salt, base64url. */
+export interface Credential {
+  salt: string;
+  hash: string;
+}
+
+/** Where credentials live. */
+export interface CredentialStore {
+  get(username: string): Promise<Credential | null>;
+  set(username: string, credential: Credential): Promise<void>;
+  /** Stores `credential` unless the user already has one (another process may have seeded it). */
+  seed(username: string, credential: Credential): Promise<void>;
+}
+
+export function createMemoryCredentialStore(): CredentialStore {
+  const credentials = new Map<string, Credential>();
+  return {
+    get: async (username) => credentials.get(username) ?? null,
+    set: async (username, credential) => {
+      credentials.set(username, credential);
+    },
+    seed: async (username, credential) => {
+      if (!credentials.has(username)) credentials.set(username, credential);
+    },
+  };
+}
+
+/** The few commands of a node-redis client the credential store needs. */
+export interface CredentialRedisClient {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, options?: { condition: 'NX' }): Promise<unknown>;
+}
+
+export function createRedisCredentialStore(client: CredentialRedisClient, prefix: string): CredentialStore {
+  const key = (username: string) => `${prefix}${username}`;
+  return {
+    async get(username) {
+      const raw = await client.get(key(username));
+      return raw ? (JSON.parse(raw) as Credential) : null;
+    },
+    async set(username, credential) {
+      await client.set(key(username), JSON.stringify(credential));
+    },
+    async seed(username, credential) {
+      await client.set(key(username), JSON.stringify(credential), { condition: 'NX' });
+    },
+  };
 }
 
 const SEED: ReadonlyArray<{ username: string; password: string; role: Role }> = [
@@ -34,12 +80,11 @@ const SEED: ReadonlyArray<{ username: string; password: string; role: Role }> = 
 /** The smallest new password the demo accepts. */
 export const MIN_PASSWORD_LENGTH = 8;
 
-async function hashPassword(password: string): Promise<{ salt: Buffer; hash: Buffer }> {
-  const salt = randomBytes(16);
-  return { salt, hash: await scrypt(password, salt, KEY_LENGTH) };
+async function hashPassword(password: string, salt = randomBytes(16)): Promise<Credential> {
+  return { salt: salt.toString('base64url'), hash: (await scrypt(password, salt, KEY_LENGTH)).toString('base64url') };
 }
 
-/** An in-memory user directory. */
+/** The demo's user directory. */
 export interface UserDirectory {
   get(username: string): User | null;
   all(): User[];
@@ -47,48 +92,45 @@ export interface UserDirectory {
   verify(username: string, password: string): Promise<User | null>;
   setPassword(username: string, password: string): Promise<void>;
   /** Changes whenever the password changes: the input of the session auth hash. */
-  sessionAuthHash(username: string): string | null;
+  sessionAuthHash(username: string): Promise<string | null>;
   /** The demo's admin permission: admins may sign out anyone but other admins. */
   canRevoke(actor: string, target: string): boolean;
 }
 
-export async function createUserDirectory(): Promise<UserDirectory> {
-  const users = new Map<string, StoredUser>();
-  for (const { username, password, role } of SEED) {
-    users.set(username, { username, role, ...(await hashPassword(password)) });
-  }
+export async function createUserDirectory(store: CredentialStore = createMemoryCredentialStore()): Promise<UserDirectory> {
+  const roles = new Map<string, Role>(SEED.map(({ username, role }) => [username, role]));
+  await Promise.all(SEED.map(async ({ username, password }) => store.seed(username, await hashPassword(password))));
   // Unknown usernames are checked against this, so they cost as much as known ones.
   const decoy = await hashPassword(randomBytes(16).toString('hex'));
-  const publicUser = (user: StoredUser): User => ({ username: user.username, role: user.role });
+  const publicUser = (username: string): User | null => {
+    const role = roles.get(username);
+    return role ? { username, role } : null;
+  };
 
   return {
-    get: (username) => {
-      const user = users.get(username);
-      return user ? publicUser(user) : null;
-    },
-    all: () => [...users.values()].map(publicUser),
+    get: publicUser,
+    all: () => [...roles.keys()].map((username) => publicUser(username)!),
     async verify(username, password) {
-      const user = users.get(username);
-      const { salt, hash } = user ?? decoy;
-      const candidate = await scrypt(password, salt, KEY_LENGTH);
-      const matches = timingSafeEqual(candidate, hash);
-      return user && matches ? publicUser(user) : null;
+      const user = publicUser(username);
+      const credential = (user && (await store.get(username))) || decoy;
+      const candidate = await scrypt(password, Buffer.from(credential.salt, 'base64url'), KEY_LENGTH);
+      const matches = timingSafeEqual(candidate, Buffer.from(credential.hash, 'base64url'));
+      return user && matches && credential !== decoy ? user : null;
     },
     async setPassword(username, password) {
-      const user = users.get(username);
-      if (!user) throw new Error(`No such user: ${username}`);
-      Object.assign(user, await hashPassword(password));
+      if (!roles.has(username)) throw new Error(`No such user: ${username}`);
+      await store.set(username, await hashPassword(password));
     },
-    sessionAuthHash(username) {
-      const user = users.get(username);
-      if (!user) return null;
-      return createHash('sha256').update(user.salt).update(user.hash).digest('base64url');
+    async sessionAuthHash(username) {
+      const credential = roles.has(username) ? await store.get(username) : null;
+      if (!credential) return null;
+      return createHash('sha256').update(credential.salt).update(':').update(credential.hash).digest('base64url');
     },
     canRevoke(actor, target) {
-      const actorUser = users.get(actor);
-      const targetUser = users.get(target);
-      if (!actorUser || !targetUser || actorUser.role !== 'admin') return false;
-      return targetUser.role !== 'admin' || actor === target;
+      const actorRole = roles.get(actor);
+      const targetRole = roles.get(target);
+      if (actorRole !== 'admin' || !targetRole) return false;
+      return targetRole !== 'admin' || actor === target;
     },
   };
 }

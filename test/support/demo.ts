@@ -16,6 +16,8 @@ export interface RunningDemo {
   port: number;
   /** Everything the demo printed so far (stdout and stderr). */
   output(): string;
+  /** The exit code once stopped (null while running or when killed by a signal). */
+  exitCode(): number | null;
   /** Moves the server's clock forward; needs `SESSIONGUARD_TEST_CLOCK: '1'` in `env`. */
   advanceClock(ms: number): Promise<void>;
   stop(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startDemo({ env = {}, timeoutMs = 15_000 }: StartDemoOptio
     port,
     output,
     stop,
+    exitCode: () => child.exitCode,
     async advanceClock(ms) {
       const response = await fetch(`${url}/__test__/clock`, {
         method: 'POST',

@@ -228,6 +228,25 @@ describe('expiry and sign-in in place', () => {
     expect(dialogTitle()).toBe('Your session has expired');
   });
 
+  it('a background tab whose timers were frozen shows the warning as soon as it is visible again', async () => {
+    const guard = tab(true);
+    await advance(1);
+    vi.setSystemTime(Date.now() + 100_000);
+    document.dispatchEvent(new Event('visibilitychange'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(guard.state.status).toBe('warning');
+    expect(dialogTitle()).toBe('Your session is about to expire');
+  });
+
+  it('a page restored from the back/forward cache re-checks at once', async () => {
+    const guard = tab(true);
+    await advance(1);
+    vi.setSystemTime(Date.now() + 400_000);
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(guard.state.status).toBe('expired');
+  });
+
   it('another device keeping the session alive means no warning (the pre-warning ping asks)', async () => {
     const guard = tab(true);
     await advance(50);

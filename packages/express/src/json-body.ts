@@ -9,7 +9,7 @@ const fail = (code: ErrorCode, message: string): JsonBody => ({ ok: false, code,
 /**
  * Reads a small JSON body with a hard byte limit, reporting every problem as
  * an error code (never Express's HTML error page): no body is
- * `invalid_body`, another media type `unsupported_media_type`, too many bytes
+ * `invalid_body`, another media type or any content coding `unsupported_media_type`, too many bytes
  * `payload_too_large`, bad UTF-8 or JSON `invalid_body`.
  *
  * When an app-wide body parser already read the body, its result is used.
@@ -18,6 +18,10 @@ export function readJsonBody(req: Request, limit: number): Promise<JsonBody> {
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (!hasBody) return Promise.resolve(fail('invalid_body', 'A JSON body is required.'));
   if (!req.is('application/json')) return Promise.resolve(fail('unsupported_media_type', 'The body must be application/json.'));
+  // Bodies this small are never compressed; reading gzip bytes as identity would let a proxy that
+  // decodes them see something else than what we act on, so any coding is refused (as body-parser does for unknown ones).
+  const coding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (coding !== 'identity') return Promise.resolve(fail('unsupported_media_type', 'The body must not be content-encoded.'));
   const charset = /;\s*charset=("?)([^";]+)\1/i.exec(req.get('content-type') ?? '')?.[2]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     return Promise.resolve(fail('unsupported_media_type', 'The body must be UTF-8 JSON.'));

@@ -106,12 +106,13 @@ describe('POST /ping', () => {
     ['invalid UTF-8', json, Buffer.from([0x7b, 0xff, 0x7d]), 400, 'invalid_body'],
     ['text/plain', 'text/plain', '{"idleFor":1}', 415, 'unsupported_media_type'],
     ['a form', 'application/x-www-form-urlencoded', 'idleFor=1', 415, 'unsupported_media_type'],
+    ['a gzip-labelled body', 'application/json', '{"idleFor":0}', 415, 'unsupported_media_type', { 'Content-Encoding': 'gzip' }],
     ['JSON in latin1', 'application/json; charset=latin1', '{"idleFor":1}', 415, 'unsupported_media_type'],
     ['an oversized body', json, JSON.stringify({ idleFor: 1, pad: 'x'.repeat(MAX_PING_BODY_BYTES) }), 413, 'payload_too_large'],
-  ])('rejects %s with a JSON code and changes nothing', async (_name, type, body, status, code) => {
+  ])('rejects %s with a JSON code and changes nothing', async (_name, type, body, status, code, headers: Record<string, string> = {}) => {
     const agent = await signedIn();
     app.clock.advance(50);
-    let call = agent.post('/session/ping').set(SDK);
+    let call = agent.post('/session/ping').set(SDK).set(headers);
     if (type) call = call.set('Content-Type', type);
     if (body !== undefined) call = call.send(body as string);
     const res = await call;

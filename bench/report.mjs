@@ -105,6 +105,9 @@ export function render(results) {
         ['connect-redis: `all()` + filter + `destroy` each', f.connectRedisScan.revoke.n, Math.round(f.connectRedisScan.revoke.medianMs), Math.round(f.connectRedisScan.revoke.p99Ms)],
       ]),
     );
+    if (f.connectRedisAllWorks === false) {
+      out.push(`\nconnect-redis's \`store.all()\` itself fails at this size (\`${f.connectRedisAllError}\`: it sends one MGET with every key); the scan rows time the same algorithm with the MGET in chunks.`);
+    }
     out.push(
       `\n${f.sessions.toLocaleString('en')} sessions of ${f.users.toLocaleString('en')} users, loaded in ${f.loadSeconds} s (Redis ${f.redisUsedMemoryMiB} MiB); cleanup deleted ${f.cleanup.keysDeleted.toLocaleString('en')} keys in ${f.cleanup.seconds} s. ` +
         `Scan ÷ sessionguard: list ${r.ratios.listMedian}× (median) / ${r.ratios.listP99}× (p99), revoke ${r.ratios.revokeMedian}× / ${r.ratios.revokeP99}×. ` +

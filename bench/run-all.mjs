@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark, one after the other (they would disturb
-// each other's timings if run together), each printing its table and merging
-// its figures into bench/results.json. `--smoke` passes through.
+// each other's timings if run together), each in its own process, printing its
+// table and merging its figures into bench/results.json. `--smoke` passes
+// through. After a full run, BENCHMARKS.md's figures section is rewritten.
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { ensureBuilt, machine, smoke } from './lib.mjs';
+import { at, ensureBuilt, machine, smoke } from './lib.mjs';
 
 const benches = ['weight', 'activity', 'tabs', 'overhead', 'revoke'];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -15,12 +17,14 @@ for (const name of benches) {
   if (only.length && !only.includes(name)) continue;
   const start = performance.now();
   console.log(`\n=== ${name} ===`);
-  try {
-    const { run } = await import(`./${name}.mjs`);
-    await run();
-  } catch (error) {
+  // Each in its own process: one's heap (a million sessions) or Chromium never weighs on the next.
+  const code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', at('bench', `${name}.mjs`), ...(smoke ? ['--smoke'] : [])], { stdio: 'inherit', env: { ...process.env, BENCH_SKIP_BUILD: '1' } });
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? signal));
+  });
+  if (code !== 0) {
     failed.push(name);
-    console.error(`${name}: failed: ${error.stack ?? error}`);
+    console.error(`${name}: failed (${code})`);
   }
   console.log(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }

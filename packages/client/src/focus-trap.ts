@@ -1,4 +1,5 @@
-const FOCUSABLE = 'button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),a[href],[tabindex]:not([tabindex="-1"])';
+/** Our dialogs hold only buttons and inputs. */
+const FOCUSABLE = 'button:not(:disabled),input:not(:disabled)';
 
 /**
  * Keeps Tab and Shift+Tab cycling inside `container`. Call from a `keydown`

@@ -14,9 +14,6 @@ export interface Leader {
   close(): void;
 }
 
-/** Makes a {@link Leader}; the guard calls it once. */
-export type LeaderFactory = (name: string) => Leader;
-
 function leaderState() {
   const listeners = new Set<(isLeader: boolean) => void>();
   const state = {

@@ -1,4 +1,4 @@
-import { parseErrorBody, parsePingResponse, type PingResponse } from '@sessionguard/core';
+import { parsePingResponse, type ErrorCode, type PingResponse } from '@sessionguard/core';
 import type { KyInstance } from 'ky';
 
 /** What a ping told us. `unreachable` covers outages, 5xx, and anything malformed: no answer. */
@@ -10,10 +10,9 @@ export type PingResult =
 /** The end a 401 body names, or null when it names none. */
 export async function endFromResponse(response: Response): Promise<'expired' | 'revoked' | 'signed-out' | null> {
   if (response.status !== 401) return null;
-  const body = parseErrorBody(await response.clone().json().catch(() => null));
-  if (body?.error === 'session_expired') return 'expired';
-  if (body?.error === 'session_revoked') return 'revoked';
-  return body?.error === 'unauthenticated' ? 'signed-out' : null;
+  // Only three codes matter here; checking them directly keeps core's whole code table out of the bundle.
+  const code = ((await response.clone().json().catch(() => null)) as { error?: ErrorCode } | null)?.error;
+  return code === 'session_expired' ? 'expired' : code === 'session_revoked' ? 'revoked' : code === 'unauthenticated' ? 'signed-out' : null;
 }
 
 /**

@@ -19,7 +19,7 @@ function preservedFields(doc: Document): Map<string, Field> {
   };
   let index = 0;
   for (const marked of doc.querySelectorAll(`[${PRESERVE_ATTRIBUTE}]`)) {
-    if (marked instanceof doc.defaultView!.HTMLFormElement) for (const field of marked.elements) add(field, index++);
+    if (marked.tagName === 'FORM') for (const field of (marked as HTMLFormElement).elements) add(field, index++);
     else add(marked, index++);
   }
   return fields;
@@ -29,7 +29,7 @@ function preservedFields(doc: Document): Map<string, Field> {
 export function savePreserved(doc: Document, storage: Storage, key: string): void {
   const values: Record<string, string | boolean> = {};
   for (const [name, field] of preservedFields(doc)) {
-    values[name] = field instanceof doc.defaultView!.HTMLInputElement && /^(checkbox|radio)$/.test(field.type) ? field.checked : field.value;
+    values[name] = /^(checkbox|radio)$/.test(field.type) ? (field as HTMLInputElement).checked : field.value;
   }
   try {
     storage.setItem(key, JSON.stringify(values));

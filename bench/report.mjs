@@ -38,7 +38,11 @@ export function render(results) {
     );
     if (w.breakdown) {
       out.push('\nWhere the script tag\'s bytes go (minified bytes in the output, before gzip):\n');
-      out.push(table([['input', 'bytes'], ...w.breakdown.map((e) => [e.input, e.bytes])]));
+      out.push(table([['input', 'bytes'], ...w.breakdown.slice(0, 12).map((e) => [e.input, e.bytes])]));
+    }
+    if (w.npmBreakdown) {
+      out.push('\nAnd the npm build\'s (rxjs and ky external; bundled from the sources the same way):\n');
+      out.push(table([['input', 'bytes'], ...w.npmBreakdown.slice(0, 12).map((e) => [e.input, e.bytes])]));
     }
   }
 

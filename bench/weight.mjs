@@ -28,7 +28,20 @@ async function bundle(contents, external) {
     metafile: true,
   });
   const code = result.outputFiles[0].contents;
-  return { min: code.length, gzip: gzip(code), inputs: Object.keys(result.metafile.inputs).length };
+  return { min: code.length, gzip: gzip(code), inputs: groupInputs(result.metafile) };
+}
+
+/** Minified bytes in the output per package (node_modules) or per source file (ours), largest first. */
+function groupInputs(metafile) {
+  const groups = {};
+  for (const [input, { bytesInOutput }] of Object.entries(Object.values(metafile.outputs)[0].inputs)) {
+    const name = /node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(input)?.[1] ?? input.replace(/^packages\//, '');
+    groups[name] = (groups[name] ?? 0) + bytesInOutput;
+  }
+  return Object.entries(groups)
+    .map(([input, bytes]) => ({ input, bytes }))
+    .filter((entry) => entry.bytes > 0)
+    .sort((x, y) => y.bytes - x.bytes);
 }
 
 export async function run() {
@@ -103,14 +116,7 @@ export async function run() {
       metafile: true,
       logLevel: 'error',
     });
-    const groups = {};
-    for (const [input, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
-      const name = /node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(input)?.[1] ?? input.replace(/^packages\//, '');
-      groups[name] = (groups[name] ?? 0) + bytesInOutput;
-    }
-    breakdown = Object.entries(groups)
-      .map(([input, bytes]) => ({ input, bytes }))
-      .sort((x, y) => y.bytes - x.bytes);
+    breakdown = groupInputs(result.metafile);
   }
 
   const a = figures.clientNpm.gzip;
@@ -145,7 +151,11 @@ export async function run() {
   if (breakdown) {
     printTable('Where the script tag\'s minified bytes go (before gzip)', [['input', 'bytes'], ...breakdown.slice(0, 12).map((e) => [e.input, e.bytes])]);
   }
-  writeResults('weight', { figures, ratios, targets, breakdown });
+  // The same for (a), bundled from the sources (dist/index.js is one file) the same way.
+  const npmBreakdown = (await bundle(`export * from ${JSON.stringify(at('packages/client/src/index.ts'))};`, ['rxjs', 'rxjs/*', 'ky'])).inputs;
+  printTable('Where the npm build\'s minified bytes go (before gzip; from the sources)', [['input', 'bytes'], ...npmBreakdown.slice(0, 12).map((e) => [e.input, e.bytes])]);
+  for (const entry of Object.values(figures)) delete entry.inputs;
+  writeResults('weight', { figures, ratios, targets, breakdown, npmBreakdown });
   return { figures, ratios, targets };
 }
 

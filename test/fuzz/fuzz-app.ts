@@ -26,7 +26,12 @@ export interface LogLine {
   fields: LogFields | undefined;
 }
 
-export async function startFuzzApp(guardOptions: Partial<SessionGuardOptions> = {}) {
+export interface FuzzAppHooks {
+  /** Runs in `POST /password` before `guard.passwordChanged`: the app stores the new password here. */
+  onPasswordChange?: (userId: string) => void;
+}
+
+export async function startFuzzApp(guardOptions: Partial<SessionGuardOptions> = {}, hooks: FuzzAppHooks = {}) {
   let now = Date.UTC(2026, 0, 1, 12, 0, 0);
   const clock = {
     now: () => now,
@@ -64,6 +69,20 @@ export async function startFuzzApp(guardOptions: Partial<SessionGuardOptions> = 
   app.post('/login', express.json(), async (req: Request, res: Response) => {
     await guard.login(req, String((req.body as { username: unknown }).username));
     res.json({ username: guard.userId(req) });
+  });
+  app.post('/logout', async (req: Request, res: Response) => {
+    await guard.logout(req);
+    res.json({});
+  });
+  app.post('/password', async (req: Request, res: Response) => {
+    const userId = guard.userId(req);
+    if (!userId) return void res.status(401).json({ error: 'unauthenticated', message: '' });
+    hooks.onPasswordChange?.(userId);
+    await guard.passwordChanged(req, userId);
+    res.json({});
+  });
+  app.get('/page', (req: Request, res: Response) => {
+    res.type('html').send(`<p>${guard.userId(req) ?? 'anonymous'}</p>`);
   });
   app.get('/api/me', (req: Request, res: Response) => {
     const userId = guard.userId(req);

@@ -260,6 +260,27 @@ describe('the dialogs, for everyone', () => {
     await context.close();
   });
 
+  it('has no axe-core violations on the demo pages themselves', async () => {
+    const anonymous = await newDevice(browser, demo.url);
+    const login = await anonymous.newPage();
+    await login.goto('/login');
+    expect(await axeViolations(login), '/login').toEqual([]);
+    await login.getByLabel('Username').fill('alice');
+    await login.getByLabel('Password').fill('wrong');
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await shows(login.getByRole('alert'), 'the sign-in error');
+    expect(await axeViolations(login), '/login with an error').toEqual([]);
+    await anonymous.close();
+
+    const { context, page } = await signedIn('admin');
+    for (const path of ['/', '/account/sessions', '/account/password', '/admin/users']) {
+      await page.goto(path);
+      await page.waitForLoadState('networkidle');
+      expect(await axeViolations(page), path).toEqual([]);
+    }
+    await context.close();
+  });
+
   it('sends a strict Content-Security-Policy on every page and runs without CSP violations', async () => {
     const user = await signedIn('admin');
     const { page, time } = user;

@@ -54,7 +54,7 @@ export function render(results) {
     for (const e of Object.values(f)) rows.push([e.label, e.mousemoveLoopMs, e.keydownLoopMs, e.label.startsWith('(a)') ? '—' : e.allNsPerEvent, e.label.startsWith('(a)') ? '—' : e.pacedNsPerEvent]);
     out.push(table(rows));
     out.push(
-      `\nsessionguard ÷ react-idle-timer: burst ${x(a.ratios.sessionguardVsReactIdleTimer)} (mousemove ${x(a.ratios.mousemove)}, keydown ${x(a.ratios.keydown)}), paced ${x(a.ratios.paced)}. ` +
+      `\nsessionguard ÷ react-idle-timer: burst ${x(a.ratios.sessionguardVsReactIdleTimer)} (mousemove ${x(a.ratios.mousemove)}, keydown ${x(a.ratios.keydown)}), paced ${x(a.ratios.paced)}; beyond the empty-listener floor ${x(a.ratios.aboveFloor)}. ` +
         `Target ≤ 0.50×: ${a.target.met == null ? 'not measured' : a.target.met ? 'met' : '**missed**'}.`,
     );
   }

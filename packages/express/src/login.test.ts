@@ -202,3 +202,41 @@ describe('events and log lines', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', message: 'session ended', publicId: 'p' });
   });
 });
+
+describe('the express-session store used for revocations outside a request', () => {
+  it('is the `store` option when given, so revokeUser works before any request', async () => {
+    const session = (await import('express-session')).default;
+    const { createSessionGuard } = await import('./guard.js');
+    const { createMemoryRegistry } = await import('./registry/memory-registry.js');
+    const { computePublicId } = await import('./public-id.js');
+    const store = new session.MemoryStore();
+    const registry = createMemoryRegistry();
+    const logs: string[] = [];
+    const logger = { info: () => {}, warn: (message: string) => logs.push(message), error: () => {} };
+    const secret = 's'.repeat(32);
+    const record = {
+      sessionId: 'sid-1',
+      userId: 'alice',
+      publicId: computePublicId(secret, 'sid-1'),
+      createdAt: Date.now(),
+      lastActivity: Date.now(),
+      authenticatedAt: Date.now(),
+      ip: null,
+      userAgent: null,
+      authHash: null,
+      retainUntil: Date.now() + 60_000,
+    };
+    const withStore = createSessionGuard({ secret, registry, store, logger, warnAfter: 30, expireAfter: 60 });
+    await registry.create(record);
+    expect(await withStore.revokeUser('alice')).toBe(1);
+    const ended = await new Promise((resolve) => store.get('sid-1', (_e, data) => resolve(data)));
+    expect(ended).toMatchObject({ sessionguard: { ended: 'revoked_by_admin' } });
+
+    // Without it, and before any request, the registry still ends the session; the data is left to expire, with a warning.
+    const withoutStore = createSessionGuard({ secret, registry, logger, warnAfter: 30, expireAfter: 60 });
+    await registry.create(record);
+    expect(await withoutStore.revokeUser('alice')).toBe(1);
+    expect(logs.some((line) => line.includes('pass the `store` option'))).toBe(true);
+    await registry.close();
+  });
+});

@@ -33,7 +33,8 @@ export interface AccountActions {
    * (reason `password_changed`). When this request is signed in as that user,
    * its session stays signed in under a new session id (its data is kept) with
    * a fresh auth hash; otherwise (an admin resetting someone's password) every
-   * session of the user ends.
+   * session of the user ends. Call it after the new password is stored, so
+   * `getSessionAuthHash` already returns the new hash.
    */
   passwordChanged(req: Request, userId: string): Promise<void>;
   /**

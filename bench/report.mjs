@@ -65,16 +65,17 @@ export function render(results) {
     const counts = Object.keys(Object.values(t.figures)[0].byTabs);
     out.push(
       table([
-        ['design', ...counts.map((n) => `${n} tab${n === '1' ? '' : 's'}`), 'requests by path, most tabs'],
+        ['design', ...counts.map((n) => `${n} tab${n === '1' ? '' : 's'}`), 'while opening the tabs', 'requests by path, most tabs'],
         ...Object.values(t.figures).map((e) => [
           e.label,
           ...counts.map((n) => e.byTabs[n].requests),
+          counts.map((n) => e.byTabs[n].openingRequests ?? '—').join(' / '),
           Object.entries(e.byTabs[counts.at(-1)].byPath).map(([p, n]) => `${p}: ${n}`).join(', '),
         ]),
       ]),
     );
     out.push(
-      `\n${t.simulatedMinutes} simulated minutes, warnAfter ${t.warnAfter} s, expireAfter ${t.expireAfter} s. ` +
+      `\nRequests over ${t.simulatedMinutes} simulated minutes once the tabs are open (opening them is counted apart), warnAfter ${t.warnAfter} s, expireAfter ${t.expireAfter} s. ` +
         `Most tabs ÷ one tab: sessionguard ${x(t.ratios.sessionguardMostTabsVsOneTab)}, per-tab timers ${x(t.ratios.perTabMostTabsVsOneTab)}; ` +
         `per-tab ÷ sessionguard at ${counts.at(-1)} tabs ${x(t.ratios.perTabVsSessionguardAtMostTabs)}. ` +
         `Target (independent of the number of tabs): ${t.target.independentOfTabs == null ? 'not measured' : t.target.independentOfTabs ? 'met' : '**missed**'}.`,

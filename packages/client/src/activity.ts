@@ -13,10 +13,13 @@ export const ACTIVITY_EVENTS = ['mousemove', 'mousedown', 'keydown', 'touchstart
  * scheduler), only per emission.
  *
  * @param now - the clock read once per emission, so tests can fake time
+ * @param counts - when given, an event only counts if it returns true (asked
+ *   only once the throttle lets an event through)
  */
 export function activity$(
   target: EventTarget,
   now: () => number,
+  counts?: (event: Event) => boolean,
   throttleMs = 1000,
   events: readonly string[] = ACTIVITY_EVENTS,
 ): Observable<number> {
@@ -25,7 +28,7 @@ export function activity$(
     const onEvent = (event: Event): void => {
       const at = event.timeStamp;
       // `at < last`: the time base moved (a test reset the clock); accept and restart.
-      if (at - last >= throttleMs || at < last) {
+      if ((at - last >= throttleMs || at < last) && (!counts || counts(event))) {
         last = at;
         subscriber.next(now());
       }

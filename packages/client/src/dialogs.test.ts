@@ -81,6 +81,31 @@ describe('the warning dialog', () => {
     expect(document.activeElement).toBe(button('Sign out'));
   });
 
+  it('operating the dialog or moving the mouse is not activity; typing or clicking outside the dialog is', async () => {
+    const guard = start();
+    await advance(61);
+    press('Tab');
+    press('Tab', true);
+    document.querySelector('.sg-b')!.dispatchEvent(new MouseEvent('mousemove', { bubbles: true }));
+    await advance(2);
+    expect(guard.state.status).toBe('warning');
+    dialog()!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    await advance(2);
+    expect(guard.state.status).toBe('warning');
+    document.querySelector('.sg-b')!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    await advance(1);
+    expect(guard.state.status).toBe('active');
+    expect(dialog()).toBeNull();
+  });
+
+  it('a key press that does not operate the dialog is activity', async () => {
+    const guard = start();
+    await advance(61);
+    press('a');
+    await advance(1);
+    expect(guard.state.status).toBe('active');
+  });
+
   it('Escape means stay signed in', async () => {
     const guard = start();
     const extend = vi.fn();

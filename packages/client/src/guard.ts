@@ -63,6 +63,22 @@ export interface SessionGuard extends GuardHttp {
 /** Attribute of a form whose submission is a sign-out. */
 export const LOGOUT_ATTRIBUTE = 'data-sessionguard-logout';
 
+/** Keys that operate the warning dialog: deciding in it is not activity. */
+const DIALOG_KEYS = /^(Tab|Shift|Enter| |Escape)$/;
+
+/**
+ * While the warning shows, what still counts as activity (and so extends the
+ * session, closing the warning in every tab): a key that does not operate the
+ * dialog, or a press, touch or wheel outside the dialog box. Not mouse
+ * movement: the pointer crosses the backdrop on its way to `Sign out`, and
+ * that must not extend the session under the user's hand.
+ */
+function countsDuringWarning(event: Event, dialog: HTMLElement | undefined): boolean {
+  if (event.type === 'keydown') return !DIALOG_KEYS.test((event as KeyboardEvent).key);
+  if (event.type === 'mousemove' || event.type === 'scroll') return false;
+  return !dialog?.contains(event.target as Node);
+}
+
 /** How long a non-leader waits for the leader's answer before asking the server itself. */
 const CHECK_TIMEOUT_MS = 3000;
 /** A leader answers a check from its last view when that is this recent. */
@@ -452,7 +468,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', restore, { once: true });
   else restore();
   subscriptions.push(
-    activity$(doc, () => clock.now()).subscribe((at) =>
+    activity$(doc, () => clock.now(), (event) => status !== 'warning' || countsDuringWarning(event, dialog?.element)).subscribe((at) =>
       safely(() => {
         if (destroyed || isEnded()) return;
         lastActivity = Math.max(lastActivity, at);

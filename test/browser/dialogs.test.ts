@@ -116,41 +116,54 @@ describe('the dialogs, for everyone', () => {
     await other.context.close();
   });
 
-  it('keeps Tab inside the dialog, extends on Escape, and signs in on Enter (keyboard only)', async () => {
+  const focusInsideDialog = (page: Page) =>
+    page.evaluate(() => document.activeElement?.closest('[role="alertdialog"]') !== null);
+
+  it('moves focus to "Stay signed in" and keeps Tab and Shift+Tab inside the warning (keyboard only)', async () => {
     const { context, page, time } = await signedIn();
     await time.elapse(s(WARN_AFTER + 1));
     const warning = dialog(page, 'warning');
     await shows(warning, 'the warning');
-    const stay = warning.getByRole('button', { name: 'Stay signed in' });
     await page.waitForFunction(() => document.activeElement?.closest('[role="alertdialog"]') !== null);
-    expect(await stay.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await warning.getByRole('button', { name: 'Stay signed in' }).evaluate((el) => el === document.activeElement)).toBe(true);
 
-    const focusInsideDialog = () => page.evaluate(() => document.activeElement?.closest('[role="alertdialog"]') !== null);
-    for (let i = 0; i < 6; i += 1) {
-      await page.keyboard.press('Tab');
-      expect(await focusInsideDialog()).toBe(true);
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      expect(await warning.isVisible(), `the warning is still open after ${key}`).toBe(true);
+      expect(await focusInsideDialog(page), `focus stays in the dialog after ${key}`).toBe(true);
     }
-    for (let i = 0; i < 6; i += 1) {
-      await page.keyboard.press('Shift+Tab');
-      expect(await focusInsideDialog()).toBe(true);
-    }
+    await context.close();
+  });
 
+  it('extends the session on Escape in the warning (keyboard only)', async () => {
+    const { context, page, time } = await signedIn();
+    await time.elapse(s(WARN_AFTER + 1));
+    const warning = dialog(page, 'warning');
+    await shows(warning, 'the warning');
+    await page.waitForFunction(() => document.activeElement?.closest('[role="alertdialog"]') !== null);
     await page.keyboard.press('Escape');
     await hides(warning, 'the warning after Escape');
-    // Escape extended the session: past the old expiry, still signed in.
+    // Past the old expiry, still signed in.
     await time.elapse(s(EXPIRE_AFTER - WARN_AFTER - 10));
     expect(await dialog(page, 'expired').isVisible()).toBe(false);
     expect(await apiMeStatus(page)).toBe(200);
+    await context.close();
+  });
 
-    // Now let it expire, and sign in with the keyboard alone.
-    await time.elapse(s(EXPIRE_AFTER + 1));
+  it('signs in again with the keyboard alone: type the password, press Enter (keyboard only)', async () => {
+    const { context, page, time } = await signedIn();
+    await time.elapse(s(WARN_AFTER + 1));
+    await shows(dialog(page, 'warning'), 'the warning');
+    await time.elapse(s(EXPIRE_AFTER - WARN_AFTER));
     const expired = dialog(page, 'expired');
     await shows(expired, 'the sign-in dialog');
     await page.waitForFunction(() => document.activeElement?.closest('[role="alertdialog"]') !== null);
-    for (let i = 0; i < 5 && !(await expired.getByLabel('Password').evaluate((el) => el === document.activeElement)); i += 1) {
+    const password = expired.getByLabel('Password');
+    for (let i = 0; i < 6 && !(await password.evaluate((el) => el === document.activeElement)); i += 1) {
       await page.keyboard.press('Tab');
-      expect(await focusInsideDialog()).toBe(true);
+      expect(await focusInsideDialog(page)).toBe(true);
     }
+    expect(await password.evaluate((el) => el === document.activeElement), 'Tab reaches the Password field').toBe(true);
     await page.keyboard.type('alice-pass');
     await page.keyboard.press('Enter');
     await hides(expired, 'the sign-in dialog after Enter');
@@ -181,7 +194,7 @@ describe('the dialogs, for everyone', () => {
       idle = target;
     };
     const expectSaid = async (text: string) => {
-      await expect.poll(said, { timeout: 3000 }).toBe(text);
+      await expect.poll(said, { timeout: 6000 }).toBe(text);
     };
 
     // Each check sits two seconds past its mark: where sign-in put the expiry within its second must not matter.
@@ -222,7 +235,7 @@ describe('the dialogs, for everyone', () => {
     const posts = watchPosts(page, '/api/notes');
     // The app saves in the background (an autosave) while the dialog is open.
     await page.evaluate(() => (document.getElementById('notes-form') as HTMLFormElement).requestSubmit());
-    await expect.poll(() => posts.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => posts.length, { timeout: 10_000 }).toBe(1);
     expect(posts[0]!.status).toBe(401);
 
     await expired.getByLabel('Password').fill('alice-pass');

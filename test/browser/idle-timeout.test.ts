@@ -150,7 +150,7 @@ describe('idle timeout across tabs', () => {
     const { context, first, second } = await twoTabs();
     await first.getByRole('button', { name: 'Sign out' }).click();
     await first.waitForURL((url) => url.pathname === '/login');
-    await second.waitForURL((url) => url.pathname === '/login', { timeout: 5000 });
+    await second.waitForURL((url) => url.pathname === '/login', { timeout: 10_000 });
     await shows(second.getByRole('button', { name: 'Sign in' }), 'the sign-in page in the other tab');
     expect(await apiMeStatus(second)).toBe(401);
     await context.close();

@@ -5,7 +5,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { DIALOG } from './browser.js';
 
-export async function shows(locator: Locator, what: string, timeout = 5000): Promise<void> {
+export async function shows(locator: Locator, what: string, timeout = 10_000): Promise<void> {
   try {
     await locator.waitFor({ state: 'visible', timeout });
   } catch {
@@ -13,7 +13,7 @@ export async function shows(locator: Locator, what: string, timeout = 5000): Pro
   }
 }
 
-export async function hides(locator: Locator, what: string, timeout = 5000): Promise<void> {
+export async function hides(locator: Locator, what: string, timeout = 10_000): Promise<void> {
   try {
     await locator.waitFor({ state: 'hidden', timeout });
   } catch {

@@ -8,7 +8,7 @@ import { guardSessionSave } from './no-resurrection.js';
 import type { UserPolicy } from './options.js';
 import type { SessionRecord } from './registry/types.js';
 import { readSessionData } from './resolve-session.js';
-import { destroyCurrentSession, finishRevocation, revokeUserSessions } from './revocation.js';
+import { announceEnded, destroyCurrentSession, finishRevocation, revokeUserSessions } from './revocation.js';
 import { getSessionState, setSessionState } from './session-state.js';
 
 /** Options of `revokeUser`. */
@@ -134,8 +134,9 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       const previous = await findCurrent(req);
       if (previous) {
         // Signing in over a live session ends it: its id is about to be thrown away.
+        // Its data goes with regenerate() below; only the registry record and the announcement are ours.
         const removed = await registry.revoke({ sessionId: previous.sessionId, userId: previous.userId });
-        if (removed) await finishRevocation(ctx, [removed], 'logout');
+        if (removed) announceEnded(ctx, [removed], 'logout');
       }
       await callback((done) => session.regenerate(done));
       const now = options.now();

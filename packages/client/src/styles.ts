@@ -11,7 +11,7 @@ export const CSS =
   'position:fixed;inset:0;z-index:2147483647;display:grid;place-items:center;padding:1rem;background:var(--sessionguard-backdrop,#0008)}' +
   '@media(prefers-color-scheme:dark){.sg-b{--b:var(--sessionguard-bg,#1f1f23);--f:var(--sessionguard-fg,#f2f2f5);--a:var(--sessionguard-accent,#a8c7fa);--c:var(--sessionguard-accent-fg,#062e6f);--e:var(--sessionguard-error,#f2b8b5)}}' +
   '.sg-d{box-sizing:border-box;max-width:28rem;width:100%;padding:1.5rem;border-radius:var(--r);background:var(--b);color:var(--f);font:1rem/1.5 var(--sessionguard-font,system-ui,sans-serif)}' +
-  '.sg-d h2{margin:0 0 .5rem;font-size:1.25rem}.sg-d p{margin:0 0 1rem}.sg-r{display:flex;flex-wrap:wrap;gap:.5rem}' +
+  '.sg-d h2{margin:0 0 .5rem;font-size:1.25rem}.sg-d p{margin:0 0 1rem}.sg-r{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem}' +
   '.sg-d button,.sg-d input{font:inherit;color:inherit;background:none;border:2px solid var(--a);border-radius:var(--r);padding:.5rem 1rem}' +
   '.sg-d .sg-p{background:var(--a);color:var(--c)}.sg-d label{display:block;font-weight:600;margin-top:.75rem}' +
   '.sg-d input{box-sizing:border-box;width:100%;padding:.4rem .5rem;border:1px solid}.sg-d [aria-invalid=true]{border:2px solid var(--e)}' +

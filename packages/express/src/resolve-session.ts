@@ -8,9 +8,6 @@ import type { SessionRecord, SessionRef } from './registry/types.js';
 import { destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
 import { setSessionState } from './session-state.js';
 
-/** Activity closer than this to the stored last activity is not written again (saves a registry write per request in bursts). */
-export const TOUCH_GRANULARITY_MS = 1000;
-
 /** Outcome of {@link resolveSession}. */
 export type Resolution =
   | { kind: 'anonymous' }
@@ -84,8 +81,7 @@ export async function resolveSession(
     }
   }
 
-  // Within a second of the stored activity a touch would change next to nothing: skip the registry write.
-  if (touch && startedAt - record.lastActivity >= TOUCH_GRANULARITY_MS) {
+  if (touch) {
     const touched = await registry.touch(ref, startedAt, ctx.retainUntil(startedAt, record.createdAt));
     if (!touched) {
       // Revoked between our get and our touch.

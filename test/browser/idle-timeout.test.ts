@@ -83,8 +83,9 @@ describe('idle timeout across tabs', () => {
     await shows(dialog(first, 'warning'), 'the warning in the first tab');
     await shows(dialog(second, 'warning'), 'the warning in the second tab');
 
-    await second.mouse.move(10, 10);
-    await second.mouse.move(200, 150, { steps: 5 });
+    // Scrolling the page counts; moving the pointer towards the dialog's buttons does not.
+    await second.mouse.move(200, 150);
+    await second.mouse.wheel(0, 300);
     await hides(dialog(second, 'warning'), 'the warning in the tab with the activity');
     await hides(dialog(first, 'warning'), 'the warning in the other tab');
 

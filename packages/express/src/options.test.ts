@@ -4,6 +4,7 @@ import { createSessionGuard } from './guard.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 
 const secret = 'a'.repeat(32);
+const base = { secret, preset: 'pci' as const };
 
 function optionOf(options: unknown): string | null {
   try {
@@ -16,9 +17,10 @@ function optionOf(options: unknown): string | null {
 }
 
 describe('options', () => {
-  it('defaults to the aal2 preset and documented values', async () => {
-    const resolved = resolveOptions({ secret });
+  it('applies the documented defaults', async () => {
+    const resolved = resolveOptions({ secret, preset: 'aal2' });
     expect(resolved.policy).toEqual(TIMING_PRESETS.aal2);
+    expect(resolveOptions({ secret, warnAfter: 30, expireAfter: 60, registry: resolved.registry }).policy.absoluteTimeout).toBeNull();
     expect(resolved).toMatchObject({
       loginUrl: '/login',
       reauthenticateWithin: 600,
@@ -41,6 +43,7 @@ describe('options', () => {
 
   it.each([
     [{}, 'secret'],
+    [{ secret }, 'warnAfter'],
     [{ secret: 'short' }, 'secret'],
     [{ secret: [secret, 'short'] }, 'secret'],
     [{ secret: [] }, 'secret'],
@@ -48,36 +51,36 @@ describe('options', () => {
     [{ secret, warnAfter: 30 }, 'expireAfter'],
     [{ secret, warnAfter: 50, expireAfter: 60 }, 'warnAfter'],
     [{ secret, warnAfter: 30, expireAfter: 60, absoluteTimeout: 10 }, 'absoluteTimeout'],
-    [{ secret, loginUrl: '//evil.example' }, 'loginUrl'],
-    [{ secret, loginUrl: 'javascript:alert(1)' }, 'loginUrl'],
-    [{ secret, passiveUrls: '/poll' }, 'passiveUrls'],
-    [{ secret, passiveUrls: [42] }, 'passiveUrls'],
-    [{ secret, registry: {} }, 'registry'],
-    [{ secret, store: {} }, 'store'],
-    [{ secret, singleSession: 'yes' }, 'singleSession'],
-    [{ secret, logoutEverywhere: 1 }, 'logoutEverywhere'],
-    [{ secret, reauthenticateWithin: 0 }, 'reauthenticateWithin'],
-    [{ secret, canRevoke: true }, 'canRevoke'],
-    [{ secret, isApiRequest: 'json' }, 'isApiRequest'],
-    [{ secret, getSessionAuthHash: 'hash' }, 'getSessionAuthHash'],
-    [{ secret, trustedOrigins: ['not a url'] }, 'trustedOrigins'],
-    [{ secret, trustedOrigins: 'https://a.example' }, 'trustedOrigins'],
-    [{ secret, rateLimit: { windowMs: 1000 } }, 'rateLimit'],
-    [{ secret, rateLimit: { windowMs: 1000, max: 1.5 } }, 'rateLimit'],
-    [{ secret, logger: { info() {} } }, 'logger'],
-    [{ secret, storeTimeout: -1 }, 'storeTimeout'],
-    [{ secret, retainExpiredFor: Number.NaN }, 'retainExpiredFor'],
-    [{ secret, now: 5 }, 'now'],
+    [{ ...base, loginUrl: '//evil.example' }, 'loginUrl'],
+    [{ ...base, loginUrl: 'javascript:alert(1)' }, 'loginUrl'],
+    [{ ...base, passiveUrls: '/poll' }, 'passiveUrls'],
+    [{ ...base, passiveUrls: [42] }, 'passiveUrls'],
+    [{ ...base, registry: {} }, 'registry'],
+    [{ ...base, store: {} }, 'store'],
+    [{ ...base, singleSession: 'yes' }, 'singleSession'],
+    [{ ...base, logoutEverywhere: 1 }, 'logoutEverywhere'],
+    [{ ...base, reauthenticateWithin: 0 }, 'reauthenticateWithin'],
+    [{ ...base, canRevoke: true }, 'canRevoke'],
+    [{ ...base, isApiRequest: 'json' }, 'isApiRequest'],
+    [{ ...base, getSessionAuthHash: 'hash' }, 'getSessionAuthHash'],
+    [{ ...base, trustedOrigins: ['not a url'] }, 'trustedOrigins'],
+    [{ ...base, trustedOrigins: 'https://a.example' }, 'trustedOrigins'],
+    [{ ...base, rateLimit: { windowMs: 1000 } }, 'rateLimit'],
+    [{ ...base, rateLimit: { windowMs: 1000, max: 1.5 } }, 'rateLimit'],
+    [{ ...base, logger: { info() {} } }, 'logger'],
+    [{ ...base, storeTimeout: -1 }, 'storeTimeout'],
+    [{ ...base, retainExpiredFor: Number.NaN }, 'retainExpiredFor'],
+    [{ ...base, now: 5 }, 'now'],
   ])('rejects %o naming %s', (options, option) => {
     expect(optionOf(options)).toBe(option);
   });
 
   it('throws at construction, before any request', () => {
-    expect(() => createSessionGuard({ secret: 'too short' })).toThrowError(/`secret`/);
+    expect(() => createSessionGuard({ secret: 'too short', preset: 'pci' })).toThrowError(/`secret`/);
   });
 
   it('accepts absolute login URLs and turns trusted origins into origins', async () => {
-    const resolved = resolveOptions({ secret, loginUrl: 'https://sso.example.com/login', trustedOrigins: ['https://app.example.com/'] });
+    const resolved = resolveOptions({ secret, preset: 'aal3', loginUrl: 'https://sso.example.com/login', trustedOrigins: ['https://app.example.com/'] });
     expect(resolved.loginUrl).toBe('https://sso.example.com/login');
     expect([...resolved.trustedOrigins]).toEqual(['https://app.example.com']);
     await resolved.registry.close();

@@ -35,24 +35,26 @@ export interface SessionGuardOptions {
   /**
    * A named timing policy from `TIMING_PRESETS` (NIST SP 800-63B AAL2/AAL3,
    * PCI DSS). `warnAfter`, `expireAfter` and `absoluteTimeout`, when given,
-   * override the preset's values.
-   * @default 'aal2' (when none of warnAfter/expireAfter/absoluteTimeout is given)
+   * override the preset's values. Without a preset, `warnAfter` and
+   * `expireAfter` are required.
+   * @default undefined (no preset)
    */
   preset?: TimingPresetName;
   /**
-   * Seconds of inactivity after which the client warns.
-   * @default the preset's (aal2: 3300)
+   * Seconds of inactivity after which the client warns; at least 20 seconds
+   * before `expireAfter` (WCAG 2.2.1).
+   * @default the preset's; required without a preset
    */
   warnAfter?: number;
   /**
    * Seconds of inactivity after which the session ends.
-   * @default the preset's (aal2: 3600)
+   * @default the preset's; required without a preset
    */
   expireAfter?: number;
   /**
    * Seconds after sign-in after which the session ends whatever the activity;
    * `null` for none.
-   * @default the preset's (aal2: 86400)
+   * @default the preset's, else `null`
    */
   absoluteTimeout?: number | null;
   /**
@@ -239,8 +241,8 @@ function resolveSecrets(secret: unknown): readonly [string, ...string[]] {
 }
 
 function resolvePolicy(options: SessionGuardOptions): Required<TimingPolicy> {
-  const explicit = options.warnAfter !== undefined || options.expireAfter !== undefined || options.absoluteTimeout !== undefined;
-  const presetName = options.preset ?? (explicit ? undefined : 'aal2');
+  // No silent default policy: how long a session may idle is a decision each app makes (or takes from a preset).
+  const presetName = options.preset;
   let base: TimingPolicy | undefined;
   if (presetName !== undefined) {
     if (!Object.prototype.hasOwnProperty.call(TIMING_PRESETS, presetName)) {
@@ -250,8 +252,8 @@ function resolvePolicy(options: SessionGuardOptions): Required<TimingPolicy> {
   }
   const warnAfter = options.warnAfter ?? base?.warnAfter;
   const expireAfter = options.expireAfter ?? base?.expireAfter;
-  if (warnAfter === undefined) throw new SessionGuardConfigError('warnAfter', 'is required without a preset');
-  if (expireAfter === undefined) throw new SessionGuardConfigError('expireAfter', 'is required without a preset');
+  if (warnAfter === undefined) throw new SessionGuardConfigError('warnAfter', 'is required (or give `preset`)');
+  if (expireAfter === undefined) throw new SessionGuardConfigError('expireAfter', 'is required (or give `preset`)');
   const absoluteTimeout = options.absoluteTimeout !== undefined ? options.absoluteTimeout : (base?.absoluteTimeout ?? null);
   return validateTimingPolicy({ warnAfter, expireAfter, absoluteTimeout });
 }

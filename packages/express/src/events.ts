@@ -25,7 +25,12 @@ export interface SessionGuardEventMap {
   'session.created': SessionEventBase;
   /** A session ended, for any reason (timeouts included). */
   'session.revoked': SessionEventBase & { reason: RevocationReason };
-  /** A session ended by the idle timeout or its absolute lifetime (also reported as `session.revoked`). */
+  /**
+   * A session ended by the idle timeout or its absolute lifetime (also reported
+   * as `session.revoked`). Emitted when the guard notices: at the session's
+   * next request or ping. A session nobody comes back to is dropped by the
+   * registry's retention without an event.
+   */
   'session.expired': SessionEventBase & { reason: 'idle' | 'absolute' };
 }
 

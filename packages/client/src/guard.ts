@@ -129,6 +129,8 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   let inFlight: Promise<void> | null = null;
   let failures = 0;
   let destroyed = false;
+  /** A deliberate sign-out (here or in another tab): nothing is held any more. */
+  let loggedOut = false;
   let dialog: DialogHandle | null = null;
   let dialogKind: 'warning' | 'expired' | 'revoked' | null = null;
   let live: LiveRegion | null = null;
@@ -355,6 +357,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     clearTimer('check');
     closeDialog();
     const was = status;
+    loggedOut = true;
     status = 'signed-out';
     confirmedEnd = true;
     releaseWaiters(false);
@@ -382,6 +385,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     closeDialog();
     status = 'active';
     confirmedEnd = false;
+    loggedOut = false;
     if (view) view = viewFromPolicy(view.warnAfter, view.expireAfter, now);
     emit('login', { username });
     releaseWaiters(true);
@@ -456,9 +460,10 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     }
   };
 
-  const hold = (kind: 'expired' | 'revoked'): Promise<boolean> => {
-    if (destroyed || status === 'signed-out') return Promise.resolve(false);
-    end(kind, true);
+  const hold = (kind: Ended): Promise<boolean> => {
+    if (destroyed || loggedOut) return Promise.resolve(false);
+    // After an expiry or revocation the server answers `unauthenticated`: keep the dialog that says why.
+    if (!(kind === 'signed-out' && isEnded())) end(kind, true);
     return new Promise((resolve) => waiters.add(resolve));
   };
   const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.location.href);

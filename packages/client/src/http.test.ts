@@ -50,13 +50,16 @@ async function signInAgain() {
 }
 
 describe('requests that fail because the session ended', () => {
-  it('guard.fetch holds a 401 session_expired, opens sign-in, and retries with its body intact', async () => {
+  it('guard.fetch holds a request refused after expiry (the server now says unauthenticated), and retries it with its body intact after sign-in', async () => {
     const guard = start();
     await advance(200);
-    guard.state.status; // expired by now
+    expect(guard.state.status).toBe('expired');
     const pending = guard.fetch('/api/notes', { method: 'POST', body: JSON.stringify({ notes: 'keep me' }) });
     await advance(1);
-    expect(document.querySelector('[role="alertdialog"]')).not.toBeNull();
+    expect(server.requests.at(-1)!.url).toBe('/api/notes');
+    expect(document.getElementById(document.querySelector('[role="alertdialog"]')!.getAttribute('aria-labelledby')!)!.textContent).toBe(
+      'Your session has expired',
+    );
     let settled = false;
     void pending.then(() => (settled = true));
     await advance(1);

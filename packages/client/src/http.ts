@@ -3,15 +3,17 @@ import ky, { type KyInstance } from 'ky';
 import { endFromResponse } from './ping.js';
 
 /**
- * Called when a request failed because the session ended: the guard opens
- * the sign-in dialog and resolves `true` once the user signed in again
+ * Called when a request failed with a 401 naming the end of the session
+ * (`session_expired`, `session_revoked`, or `unauthenticated`: once a session
+ * has ended, the server no longer knows it and answers the latter): the guard
+ * opens the sign-in dialog and resolves `true` once the user signed in again
  * (retry), `false` when they will not (sign-out, destroy).
  */
-export type HoldRequest = (end: 'expired' | 'revoked') => Promise<boolean>;
+export type HoldRequest = (end: 'expired' | 'revoked' | 'signed-out') => Promise<boolean>;
 
 /** The HTTP helpers a guard exposes. */
 export interface GuardHttp {
-  /** A ky instance: requests failing with 401 `session_expired` / `session_revoked` are held and retried after sign-in. */
+  /** A ky instance: requests failing because the session ended (401) are held and retried after sign-in. */
   http: KyInstance;
   /** `fetch` with the same holding. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
@@ -36,7 +38,7 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
     const spare = request.clone();
     const response = await baseFetch(request);
     const end = await endFromResponse(response);
-    if ((end === 'expired' || end === 'revoked') && (await hold(end))) return guardFetch(spare);
+    if (end && (await hold(end))) return guardFetch(spare);
     return response;
   };
   const http = ky.create({
@@ -47,7 +49,7 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
         async (request, _options, response) => {
           const end = await endFromResponse(response);
           // ky hands hooks an unsent clone of the request: its body is intact.
-          if ((end === 'expired' || end === 'revoked') && (await hold(end))) return guardFetch(request);
+          if (end && (await hold(end))) return guardFetch(request);
           return undefined;
         },
       ],

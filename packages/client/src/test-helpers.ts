@@ -62,6 +62,13 @@ const json = (status: number, body: unknown) =>
 export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
   let lastActivity = Date.now();
   let ended: 'session_expired' | 'session_revoked' | null = null;
+  // Like the real adapter: the first 401 says why the session ended and destroys it; later ones say `unauthenticated`.
+  let reported = false;
+  const refuse = () => {
+    const error = reported ? 'unauthenticated' : ended;
+    reported = true;
+    return json(401, { error, message: '' });
+  };
   const server = {
     pings: [] as number[],
     requests: [] as { url: string; method: string; body: string; headers: Headers }[],
@@ -70,6 +77,7 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
     pingAnswer: null as null | (() => Response | Promise<Response>),
     revoke() {
       ended = 'session_revoked';
+      reported = false;
     },
     touch() {
       lastActivity = Date.now();
@@ -90,7 +98,7 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
       if (url === '/session/ping') {
         server.pings.push(Date.now());
         if (server.pingAnswer) return server.pingAnswer();
-        if (!server.alive()) return json(401, { error: ended, message: '' });
+        if (!server.alive()) return refuse();
         const idleFor = (JSON.parse(body) as { idleFor: number }).idleFor;
         lastActivity = Math.min(Date.now(), Math.max(lastActivity, Date.now() - idleFor * 1000));
         const answer: PingResponse = { idleFor: Math.floor(server.idleFor), ...policy, absoluteRemaining: null };
@@ -100,6 +108,7 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
         const { username, password } = JSON.parse(body) as { username: string; password: string };
         if (`${username}-pass` !== password) return json(401, { error: 'invalid_credentials', message: '' });
         ended = null;
+        reported = false;
         lastActivity = Date.now();
         return json(200, { username });
       }
@@ -107,7 +116,7 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
         ended = 'session_revoked';
         return json(200, {});
       }
-      if (!server.alive()) return json(401, { error: ended, message: '' });
+      if (!server.alive()) return refuse();
       lastActivity = Date.now();
       return json(200, { ok: true, echo: body });
     },

@@ -27,7 +27,7 @@ function aptInstall(pkg) {
     aptUpdated = true;
   }
   say(`apt-get install -y ${pkg}`);
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env });
 }
 
 function which(command) {

@@ -165,6 +165,20 @@ describe('middleware: the registry is the truth', () => {
     expect(app.logs.some((line) => line.message === 'skipped saving a session that ended during the request')).toBe(true);
   });
 
+  it('a request in flight when the same browser signs out cannot bring the session back', async () => {
+    app = await startTestApp();
+    const agent = app.agent();
+    const { sid } = await signIn(agent, 'alice');
+    const slow = agent.post('/slow').set(SDK).then((res) => res.status);
+    const release = await app.slowArrival();
+    await agent.post('/logout').set(SDK).expect(200);
+    release();
+    expect(await slow).toBe(200);
+    expect(await app.storedSession(sid)).toBeFalsy();
+    expect(await app.registry.list('alice')).toEqual([]);
+    await agent.get('/api/me').set(SDK).expect(401, /unauthenticated/);
+  });
+
   it('even resurrected session data is never treated as signed in', async () => {
     app = await startTestApp();
     const agent = app.agent();

@@ -60,7 +60,7 @@ async function buildPackage(name, entries) {
 
 await buildPackage('core', ['index.ts']);
 await Promise.all([
-  buildPackage('client', ['index.ts']),
+  buildPackage('client', ['index.ts', 'locales.ts']),
   buildPackage('express', existsSync(at('packages/express/src/redis/index.ts')) ? ['index.ts', 'redis/index.ts'] : ['index.ts']),
 ]);
 

@@ -9,8 +9,8 @@ export { createSessionGuard, LOGOUT_ATTRIBUTE } from './guard.js';
 export type { GuardEvents, GuardState, GuardStatus, SessionGuard } from './guard.js';
 export type { SessionGuardOptions } from './options.js';
 export type { GuardHttp } from './http.js';
+// French and German live in `@sessionguard/client/locales`, so a bundle only carries the languages it uses.
 export { en } from './strings.js';
-export { de, fr, LOCALES, localeStrings } from './locales.js';
 export type { SessionGuardStrings } from './strings.js';
 export { PRESERVE_ATTRIBUTE } from './preserve.js';
 export { systemClock } from './clock.js';

@@ -125,6 +125,30 @@ describe('the demo over HTTP', () => {
     expect(response.headers.get('location')).toBe('/login?next=%2Faccount%2Fpassword');
   });
 
+  it('wires the admin API to the demo permission: admins sign out users, users sign out nobody', async () => {
+    const admin = sessionCookie(await signInJson('admin', 'admin-pass'))!;
+    const bob = sessionCookie(await signInJson('bob', 'bob-pass'))!;
+    const alice = sessionCookie(await signInJson('alice', 'alice-pass'))!;
+    const revoke = (cookie: string, userIds: string[]) =>
+      fetch(`${demo.url}/admin/sessions/revoke`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/json', Accept: 'application/json', 'X-SessionGuard': '1', Origin: demo.url },
+        body: JSON.stringify({ userIds }),
+      });
+
+    const refused = await revoke(alice, ['bob']);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'forbidden' });
+    expect((await fetch(`${demo.url}/api/me`, { headers: { Cookie: bob, Accept: 'application/json' } })).status).toBe(200);
+
+    const done = await revoke(admin, ['bob']);
+    expect(done.status).toBe(200);
+    expect((await done.json()).revoked.bob).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${demo.url}/api/me`, { headers: { Cookie: bob, Accept: 'application/json' } })).status).toBe(401);
+    expect((await fetch(`${demo.url}/api/me`, { headers: { Cookie: admin, Accept: 'application/json' } })).status).toBe(200);
+  });
+
+  // Runs after every other use of "admin" in this file: admin stays locked out for 15 minutes.
   it('rate-limits repeated failed sign-ins for a username', async () => {
     let last: Response | undefined;
     for (let attempt = 0; attempt < 11; attempt += 1) last = await signInJson('admin', `guess-${attempt}`);

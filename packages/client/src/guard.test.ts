@@ -280,6 +280,32 @@ describe('server trouble', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a late, older answer relayed by another tab does not bring back a warning the server has moved on from', async () => {
+    const guard = tab(false);
+    const leaderChannel = hub.channel();
+    const now = Date.now();
+    leaderChannel.post({ t: 's', v: { at: now, warnAt: now + 60_000, expiresAt: now + 180_000, warnAfter: 60, expireAfter: 180 } });
+    await advance(1);
+    leaderChannel.post({ t: 's', v: { at: now - 170_000, warnAt: now - 110_000, expiresAt: now + 10_000, warnAfter: 60, expireAfter: 180 } });
+    await advance(1);
+    expect(guard.state.status).toBe('active');
+    expect(dialogs()).toHaveLength(0);
+    leaderChannel.post({ t: 's', v: { nonsense: true } } as never);
+    leaderChannel.post({ t: 'zzz' } as never);
+    leaderChannel.post(null as never);
+    await advance(1);
+    expect(guard.state.status).toBe('active');
+  });
+
+  it('a ping answered 401 unauthenticated shows the signed-out dialog with sign-in', async () => {
+    server.pingAnswer = () => new Response('{"error":"unauthenticated","message":""}', { status: 401 });
+    const guard = tab(true);
+    await advance(1);
+    expect(guard.state.status).toBe('signed-out');
+    expect(dialogTitle()).toBe('You have been signed out');
+    expect(field('Password')).toBeDefined();
+  });
+
   it('an outage never signs out, but once our own timestamps say expired it shows expired', async () => {
     const guard = tab(true);
     await advance(1);

@@ -67,8 +67,8 @@ ${refused && html`<p class="error" role="alert">You may not sign out ${refused.u
         res.redirect(303, `/admin/users?refused=${encodeURIComponent(target.username)}`);
         return;
       }
-      await ctx.guard.revokeUser(target.username);
-      log(`admin ${actor} signed out ${target.username} everywhere`);
+      const ended = await ctx.guard.revokeUser(target.username);
+      log(`admin ${actor} signed out ${target.username} everywhere (${ended} session${ended === 1 ? '' : 's'})`);
       // Signing oneself out everywhere ends this session too; the redirect then lands on sign-in.
       res.redirect(303, `/admin/users?signedOut=${encodeURIComponent(target.username)}`);
     } catch (error) {

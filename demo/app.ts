@@ -66,7 +66,7 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
     canRevoke: (actor, target) => users.canRevoke(actor, target),
     ...(config.testClock ? { now: clock.now } : {}),
   });
-  // The guard logs session events itself (public ids only); the demo adds a count for the admin's log line.
+  // The guard logs every session event itself (public ids only, never session ids) as JSON lines on stdout.
 
   const context: DemoContext = { config, users, guard, clock, notes: new Map() };
   const app = express();

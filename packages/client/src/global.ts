@@ -8,6 +8,7 @@ import { localeStrings } from './locales.js';
 import type { SessionGuardOptions } from './options.js';
 
 export * from './index.js';
+export { de, fr, LOCALES, localeStrings } from './locales.js';
 
 /** The guard this script tag started, or null. */
 export let current: SessionGuard | null = null;

@@ -94,6 +94,10 @@ describe('checkSessionOptions end to end', () => {
     });
   });
 
+  it('with no timing option the guard enforces the aal2 preset: 1 h idle, 24 h absolute', () => {
+    expect(guardFor({ secret: SECRET }).policy).toEqual({ warnAfter: 3300, expireAfter: 3600, absoluteTimeout: 86_400 });
+  });
+
   it('is production by NODE_ENV=production unless told otherwise', () => {
     vi.stubEnv('NODE_ENV', 'production');
     expect(() => checkSessionOptions({ ...SAFE, resave: true }, { warn: vi.fn() })).toThrowError(/`resave`/);

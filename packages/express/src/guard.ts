@@ -1,11 +1,12 @@
 import type { TimingPolicy } from '@sessionguard/core';
-import { Router, type RequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { SessionOptions } from 'express-session';
 import { createAdminRouter } from './admin-router.js';
 import { createContext } from './context.js';
 import type { SessionGuardEvents } from './events.js';
 import { createAccountActions, type AccountActions } from './login.js';
-import { createMiddleware } from './middleware.js';
+import { isSessionStoreUnavailableError } from './errors.js';
+import { createMiddleware, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { createPingRouter } from './ping-router.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -22,6 +23,13 @@ export interface SessionGuard extends AccountActions {
   router: Router;
   /** `POST /revoke` `{"userIds": [...]}`, behind `canRevoke`; mount e.g. at `/admin/sessions`. */
   adminRouter: Router;
+  /**
+   * App-wide error handler, mounted last: a session store or registry that is
+   * down or slow (SessionStoreUnavailableError, e.g. from {@link failClosedStore})
+   * gets 503 `session_store_unavailable` with `Retry-After` and a log line;
+   * any other error goes on to the app's own handler.
+   */
+  errorHandler: ErrorRequestHandler;
   /** `session.created`, `session.revoked`, `session.expired`. */
   events: SessionGuardEvents;
   /** The timing policy in force (seconds). */
@@ -44,6 +52,7 @@ export interface SessionGuard extends AccountActions {
  * app.use(guard.middleware);
  * app.use('/session', guard.router);
  * app.use('/admin/sessions', guard.adminRouter);
+ * app.use(guard.errorHandler);
  */
 export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
   const resolved = resolveOptions(options);
@@ -61,6 +70,10 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     middleware: createMiddleware(ctx),
     router,
     adminRouter,
+    errorHandler: (error, req, res, next) => {
+      if (isSessionStoreUnavailableError(error) && !res.headersSent) respondStoreUnavailable(ctx, req, res, error);
+      else next(error);
+    },
     events: ctx.events,
     policy: resolved.policy,
     registry: resolved.registry,

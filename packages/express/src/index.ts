@@ -31,5 +31,6 @@ export {
 export type { SessionList, SessionSummary, RevokedCount } from './sessions-router.js';
 export { MAX_ADMIN_TARGETS, type AdminRevokeResult } from './admin-router.js';
 export { isSessionStoreUnavailableError, SessionStoreUnavailableError } from './errors.js';
+export { failClosedStore, type FailClosedStoreOptions } from './fail-closed-store.js';
 export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
 export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from './registry/types.js';

@@ -209,10 +209,12 @@ describe('middleware: store failures fail closed', () => {
     failing = true;
     const res = await agent.get('/api/me').set(SDK).expect(503);
     expect(res.body).toMatchObject({ error: 'session_store_unavailable' });
+    expect(res.headers['retry-after']).toBe('5');
     const page = await agent.get('/page').set('Accept', 'text/html').expect(503);
-    expect(page.body.error).toBe('session_store_unavailable');
+    expect(page.text).toMatch(/session store is unavailable/);
+    expect(page.headers['retry-after']).toBe('5');
     const line = app.logs.find((l) => l.level === 'error');
-    expect(line?.message).toBe('session registry unavailable');
+    expect(line?.message).toBe('session store unavailable');
     expect(JSON.stringify(app.logs)).not.toContain(sid);
     failing = false;
     await agent.get('/api/me').set(SDK).expect(200);

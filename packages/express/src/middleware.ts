@@ -35,14 +35,23 @@ export function respondEnded(ctx: GuardContext, req: Request, res: Response, cod
   res.set('Cache-Control', 'no-store').redirect(303, loginRedirectUrl(ctx.options.loginUrl, req));
 }
 
-/** Answers 503 for a registry that could not be asked, with a log line. */
+/**
+ * Answers 503 for a session store or registry that could not be asked, with a
+ * log line: JSON `session_store_unavailable` for API requests, a short text
+ * page otherwise; `Retry-After` either way.
+ */
 export function respondStoreUnavailable(ctx: GuardContext, req: Request, res: Response, error: unknown): void {
-  ctx.options.logger.error('session registry unavailable', {
+  ctx.options.logger.error('session store unavailable', {
     method: req.method,
     path: requestPath(req),
     ...describeError(error, [req.sessionID]),
   });
-  sendError(res, 'session_store_unavailable', 'The session store is unavailable. Please retry shortly.', { 'Retry-After': '5' });
+  const message = 'The session store is unavailable. Please retry shortly.';
+  if (ctx.options.isApiRequest(req)) {
+    sendError(res, 'session_store_unavailable', message, { 'Retry-After': '5' });
+    return;
+  }
+  res.status(503).set({ 'Cache-Control': 'no-store', 'Retry-After': '5' }).type('text/plain').send(message);
 }
 
 /**

@@ -94,8 +94,9 @@ describe('checkSessionOptions end to end', () => {
     });
   });
 
-  it('with no timing option the guard enforces the aal2 preset: 1 h idle, 24 h absolute', () => {
-    expect(guardFor({ secret: SECRET }).policy).toEqual({ warnAfter: 3300, expireAfter: 3600, absoluteTimeout: 86_400 });
+  it('refuses to start without a timing policy (no silent default), and the aal2 preset is 1 h idle, 24 h absolute', () => {
+    expect(() => createSessionGuard({ secret: SECRET })).toThrowError(/`warnAfter`/);
+    expect(guardFor({ secret: SECRET, preset: 'aal2' }).policy).toEqual({ warnAfter: 3300, expireAfter: 3600, absoluteTimeout: 86_400 });
   });
 
   it('is production by NODE_ENV=production unless told otherwise', () => {

@@ -77,6 +77,9 @@ if (existsSync(at('packages/client/src/global.ts'))) {
     // every browser with Web Locks (Chrome 69, Firefox 96, Safari 15.4) runs es2022.
     target: 'es2022',
     platform: 'browser',
+    // rxjs's `exports` map sends bundlers without the `es2015` condition to its ES5 build (esm5), which
+    // needs tslib's class helpers; its ES2015 build is the same code as native classes: 0.8 kB less gzipped.
+    conditions: ['es2015'],
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',

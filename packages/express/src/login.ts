@@ -47,7 +47,8 @@ export interface AccountActions {
   userId(req: Request): string | null;
   /**
    * Marks the current session as freshly authenticated (after the app checked
-   * the password again), for actions that need a recent sign-in.
+   * the password again), for actions that need a recent sign-in. The session
+   * gets a new id (OWASP ASVS 5.0 7.2.4) and keeps its data and its absolute lifetime.
    */
   reauthenticated(req: Request): Promise<void>;
 }
@@ -126,6 +127,22 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
     return data ? registry.get({ sessionId: req.sessionID, userId: data.userId }) : null;
   };
 
+  /**
+   * Gives the current session a new id (and a fresh sign-in time) while it
+   * lives on: same user, same creation time (the absolute lifetime still
+   * counts from the first sign-in), same app data.
+   */
+  const renewCurrent = async (req: Request, current: SessionRecord, method: string): Promise<void> => {
+    const session = requireSessionObject(req, method);
+    // Keep the app's data across the new id; only the cookie and the guard's own data are rebuilt.
+    const { cookie: _cookie, sessionguard: _guard, ...appData } = session as unknown as Record<string, unknown>;
+    await callback((done) => session.regenerate(done));
+    Object.assign(req.session as object, appData);
+    await establish(req, current.userId, { createdAt: current.createdAt, authenticatedAt: options.now() });
+    // The old id is gone from the store (regenerate); forget it in the registry without announcing an end: the session lives on.
+    await registry.revoke({ sessionId: current.sessionId, userId: current.userId });
+  };
+
   return {
     async login(req, userId) {
       checkUserId(userId, 'login');
@@ -176,14 +193,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
         return;
       }
       await revokeUserSessions(ctx, userId, 'password_changed', { exceptSessionId: current.sessionId, req });
-      const session = requireSessionObject(req, 'passwordChanged');
-      // Keep the app's data across the new id; only the cookie and the guard's own data are rebuilt.
-      const { cookie: _cookie, sessionguard: _guard, ...appData } = session as unknown as Record<string, unknown>;
-      await callback((done) => session.regenerate(done));
-      Object.assign(req.session as object, appData);
-      await establish(req, userId, { createdAt: current.createdAt, authenticatedAt: options.now() });
-      // The old id is gone from the store (regenerate); forget it in the registry without announcing an end: the session lives on.
-      await registry.revoke({ sessionId: current.sessionId, userId });
+      await renewCurrent(req, current, 'passwordChanged');
     },
 
     async revokeUser(userId, revokeOptions = {}) {
@@ -199,11 +209,8 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
     async reauthenticated(req) {
       const current = currentRecord(req);
       if (!current) throw new TypeError('sessionguard: reauthenticated(req) needs a signed-in session');
-      const updated = await registry.update(
-        { sessionId: current.sessionId, userId: current.userId },
-        { authenticatedAt: options.now() },
-      );
-      if (updated) setSessionState(req, { kind: 'active', record: updated });
+      // A new id on re-authentication too (OWASP ASVS 5.0 7.2.4): a token seen before the proof is worth nothing after it.
+      await renewCurrent(req, current, 'reauthenticated');
     },
   };
 }

@@ -110,6 +110,25 @@ describe('DELETE /sessions/:publicId', () => {
     await laptop.delete(`/session/sessions/${other.publicId}`).set(SDK).expect(200);
   });
 
+  it('gives the session a new id on reauthentication, keeping its data, its sign-in and its absolute lifetime', async () => {
+    app = await startTestApp({ guard: { warnAfter: 1000, expireAfter: 2000 } });
+    const laptop = app.agent();
+    const login = await laptop.post('/login').send({ username: 'alice' }).expect(200);
+    const { sid } = login.body as { sid: string };
+    const cookieBefore = String(login.headers['set-cookie']?.[0]).split(';')[0]!;
+    await laptop.post('/views').expect(200, { views: 1 });
+    app.clock.advance(601);
+    await laptop.post('/reauthenticate').expect(200);
+    const sessions = await app.registry.list('alice');
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.sessionId).not.toBe(sid);
+    expect(sessions[0]!.createdAt).toBe(T0);
+    const me = await laptop.get('/api/me').expect(200);
+    expect(me.body).toMatchObject({ username: 'alice', views: 1 });
+    // The cookie from before the proof no longer opens anything.
+    await app.request().get('/api/me').set('Cookie', cookieBefore).expect(401);
+  });
+
   it('is protected against CSRF: header required, cross-site origin refused', async () => {
     const { laptop, phone, list } = await twoDevices();
     const other = (await list()).find((s) => !s.current)!;

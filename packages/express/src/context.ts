@@ -16,6 +16,8 @@ export interface GuardContext {
   store(): Store | null;
   /** Remembers `req.sessionStore` when no store was configured. */
   captureStore(req: Request): void;
+  /** Uses `store` unless the `store` option named one. */
+  useStore(store: Store): void;
   publicId(sessionId: string): string;
   /** When the registry may forget a record with these timestamps. */
   retainUntil(lastActivity: number, createdAt: number): number;
@@ -32,6 +34,9 @@ export function createContext(options: ResolvedOptions): GuardContext {
     store: () => store,
     captureStore(req) {
       if (!store && req.sessionStore) store = req.sessionStore;
+    },
+    useStore(candidate) {
+      if (!options.store) store = candidate;
     },
     publicId: (sessionId) => computePublicId(options.secrets[0], sessionId),
     retainUntil(lastActivity, createdAt) {

@@ -109,3 +109,41 @@ describe('failClosedStore with guard.errorHandler', () => {
     expect(() => failClosedStore(new session.MemoryStore(), { timeout: 0 })).toThrowError(/`timeout`/);
   });
 });
+
+describe('guard.session', () => {
+  it('refuses unsafe express-session settings at start-up in production, naming the option', () => {
+    guard = createSessionGuard({ secret: SECRET, warnAfter: 30, expireAfter: 60, absoluteTimeout: 3600 });
+    expect(() =>
+      guard!.session(
+        { secret: SECRET, resave: true, saveUninitialized: false, cookie: { httpOnly: true, secure: true, sameSite: 'lax' } },
+        { production: true },
+      ),
+    ).toThrowError(/`resave`/);
+    const warnings: string[] = [];
+    guard.session({ secret: SECRET, resave: false, saveUninitialized: false }, { production: false, warn: (line) => warnings.push(line) });
+    expect(warnings.join('\n')).toMatch(/cookie\.sameSite/);
+  });
+
+  it('answers 503 through errorHandler when the store it was given fails', async () => {
+    const flaky = new FlakyStore();
+    guard = createSessionGuard({ secret: SECRET, warnAfter: 30, expireAfter: 60, storeTimeout: 200, logger: { info() {}, warn() {}, error() {} } });
+    const app = express();
+    app.use(guard.session({ secret: SECRET, resave: false, saveUninitialized: false, store: flaky, cookie: { sameSite: 'lax' } }, { warn: () => {} }));
+    app.use(guard.middleware);
+    app.post('/login', async (req, res) => {
+      await guard!.login(req, 'alice');
+      res.json({ ok: true });
+    });
+    app.get('/api/me', (req, res) => void res.json({ userId: guard!.userId(req) }));
+    app.use(guard.errorHandler);
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    const agent = request.agent(server);
+    await agent.post('/login').expect(200);
+    flaky.mode = 'hang';
+    await agent.get('/api/me').set('Accept', 'application/json').timeout(5000).expect(503, /session_store_unavailable/);
+    flaky.mode = 'ok';
+    await agent.get('/api/me').set('Accept', 'application/json').expect(200, { userId: 'alice' });
+  });
+});

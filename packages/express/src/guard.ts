@@ -1,11 +1,12 @@
 import type { TimingPolicy } from '@sessionguard/core';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
-import type { SessionOptions } from 'express-session';
+import expressSession, { type SessionOptions } from 'express-session';
 import { createAdminRouter } from './admin-router.js';
 import { createContext } from './context.js';
 import type { SessionGuardEvents } from './events.js';
 import { createAccountActions, type AccountActions } from './login.js';
 import { isSessionStoreUnavailableError } from './errors.js';
+import { failClosedStore } from './fail-closed-store.js';
 import { createMiddleware, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { createPingRouter } from './ping-router.js';
@@ -36,6 +37,17 @@ export interface SessionGuard extends AccountActions {
   policy: Required<TimingPolicy>;
   /** The registry the guard uses (as given, or the default memory registry). */
   registry: SessionRegistry;
+  /**
+   * express-session, set up through the guard: checks `sessionOptions` at
+   * start-up ({@link checkSessionOptions}: warns in development, throws in
+   * production) and wraps the store with {@link failClosedStore} (timeout:
+   * `storeTimeout`), so a store that is down or slow answers 503 through
+   * `errorHandler`. Equivalent to `session(sessionOptions)` otherwise.
+   *
+   * @example
+   * app.use(guard.session({ secret, store: new RedisStore({ client }), resave: false, saveUninitialized: false, cookie }));
+   */
+  session(sessionOptions: SessionOptions, checkOptions?: CheckSessionOptionsOptions): RequestHandler;
   /** {@link checkSessionOptions} with this guard's `expireAfter` and `absoluteTimeout`. */
   checkSessionOptions(sessionOptions: SessionOptions, options?: CheckSessionOptionsOptions): SessionOptionsProblem[];
   /** Stops the default memory registry's timer (a registry you passed in is yours to close). */
@@ -65,6 +77,13 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
   const adminRouter = Router();
   adminRouter.use(createAdminRouter(ctx, limiter), errorHandler);
 
+  const checkWithPolicy = (sessionOptions: SessionOptions, checkOptions: CheckSessionOptionsOptions = {}) =>
+    checkSessionOptions(sessionOptions, {
+      expireAfter: resolved.policy.expireAfter,
+      absoluteTimeout: resolved.policy.absoluteTimeout,
+      ...checkOptions,
+    });
+
   return {
     ...createAccountActions(ctx),
     middleware: createMiddleware(ctx),
@@ -77,12 +96,14 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     events: ctx.events,
     policy: resolved.policy,
     registry: resolved.registry,
-    checkSessionOptions: (sessionOptions, checkOptions = {}) =>
-      checkSessionOptions(sessionOptions, {
-        expireAfter: resolved.policy.expireAfter,
-        absoluteTimeout: resolved.policy.absoluteTimeout,
-        ...checkOptions,
-      }),
+    checkSessionOptions: checkWithPolicy,
+    session(sessionOptions, checkOptions) {
+      checkWithPolicy(sessionOptions, checkOptions);
+      if (!sessionOptions.store) return expressSession(sessionOptions);
+      const store = failClosedStore(sessionOptions.store, { timeout: resolved.storeTimeout });
+      ctx.useStore(store);
+      return expressSession({ ...sessionOptions, store });
+    },
     async close() {
       if (resolved.ownsRegistry) await resolved.registry.close();
     },

@@ -198,25 +198,18 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     removeStyles = injectStyles(doc, o.nonce);
     if (kind === 'warning') {
       live ??= createLiveRegion(doc);
-      dialog = openWarningDialog({
+      dialog = openWarningDialog(
         doc,
         strings,
-        locale: o.locale,
+        o.locale,
         clock,
         live,
-        expiresAt: () => view?.expiresAt ?? clock.now(),
-        onStay: extend,
-        onSignOut: () => void logout(),
-      });
+        () => view?.expiresAt ?? clock.now(),
+        extend,
+        () => void logout(),
+      );
     } else {
-      dialog = openSignInDialog({
-        doc,
-        strings,
-        kind,
-        username: o.username,
-        signIn: o.signInUrl ? signIn : null,
-        goToLoginPage,
-      });
+      dialog = openSignInDialog(doc, strings, kind === 'expired', o.username, o.signInUrl ? signIn : null, goToLoginPage);
     }
     dialogKind = kind;
   };

@@ -1,3 +1,5 @@
+import { element } from './dialog-base.js';
+
 /**
  * The next time left, below `seconds`, at which the polite live region speaks
  * again: each whole minute, then 40 and 20 seconds (0: no more). The region
@@ -20,12 +22,12 @@ export interface LiveRegion {
  * before the first announcement, so screen readers announce the changes.
  */
 export function createLiveRegion(doc: Document): LiveRegion {
-  const region = doc.createElement('div');
-  region.className = 'sg-s';
-  region.setAttribute('role', 'status');
-  region.setAttribute('aria-live', 'polite');
-  region.setAttribute('aria-atomic', 'true');
-  region.setAttribute('data-sessionguard', 'live');
+  const region = element(doc, 'div', 'sg-s', undefined, {
+    role: 'status',
+    'aria-live': 'polite',
+    'aria-atomic': 'true',
+    'data-sessionguard': 'live',
+  });
   doc.body.append(region);
   return {
     say(text) {

@@ -1,22 +1,8 @@
-import { element, openDialog, type DialogHandle } from './dialog-base.js';
+import { button, element, openDialog, row, type DialogHandle } from './dialog-base.js';
 import type { SessionGuardStrings } from './strings.js';
 
 /** Outcome of one sign-in attempt. */
 export type SignInResult = 'ok' | 'invalid' | 'unreachable' | 'failed';
-
-/** What {@link openSignInDialog} needs. */
-export interface SignInDialogOptions {
-  doc: Document;
-  strings: SessionGuardStrings;
-  /** `expired` (idle timeout) or `revoked` (ended elsewhere, or signed out). */
-  kind: 'expired' | 'revoked';
-  /** Prefills the username. */
-  username: string | null;
-  /** Signs in in place; `null` when there is no sign-in endpoint. */
-  signIn: ((username: string, password: string) => Promise<SignInResult>) | null;
-  /** Without `signIn`: the `Sign in` button goes to the login page. */
-  goToLoginPage(): void;
-}
 
 /**
  * The expiry or signed-out dialog with a sign-in form in place: `Username`
@@ -24,24 +10,32 @@ export interface SignInDialogOptions {
  * (`autocomplete="current-password"`) and `Sign in`. An error is written to a
  * `role="alert"` element tied to the password field by `aria-describedby`
  * (with `aria-invalid` for wrong credentials), and focus returns to the field.
+ *
+ * @param expired - `true` for the idle timeout, `false` when the session was
+ *   ended elsewhere, or signed out
+ * @param username - prefills the username
+ * @param signIn - signs in in place; `null` when there is no sign-in endpoint
+ * @param goToLoginPage - without `signIn`: what the `Sign in` button does
  */
-export function openSignInDialog(options: SignInDialogOptions): DialogHandle {
-  const { doc, strings, signIn } = options;
-  const expired = options.kind === 'expired';
-  return openDialog(doc, {
-    title: expired ? strings.expiredTitle : strings.revokedTitle,
-    description: expired ? strings.expiredBody : strings.revokedBody,
-    fill(dialog) {
-      const button = element(doc, 'button', 'sg-p', strings.signIn);
+export function openSignInDialog(
+  doc: Document,
+  strings: SessionGuardStrings,
+  expired: boolean,
+  username: string | null,
+  signIn: ((username: string, password: string) => Promise<SignInResult>) | null,
+  goToLoginPage: () => void,
+): DialogHandle {
+  return openDialog(
+    doc,
+    expired ? strings.expiredTitle : strings.revokedTitle,
+    expired ? strings.expiredBody : strings.revokedBody,
+    (dialog, id) => {
       if (!signIn) {
-        button.type = 'button';
-        button.addEventListener('click', options.goToLoginPage);
-        const row = element(doc, 'div', 'sg-r');
-        row.append(button);
-        dialog.append(row);
-        return button;
+        const go = button(doc, 'sg-p', strings.signIn, goToLoginPage);
+        dialog.append(row(doc, go));
+        return go;
       }
-      const id = dialog.getAttribute('aria-labelledby')!;
+      const submit = button(doc, 'sg-p', strings.signIn);
       const form = element(doc, 'form');
       form.noValidate = true;
       const field = (label: string, name: string, type: string, autocomplete: string) => {
@@ -56,16 +50,11 @@ export function openSignInDialog(options: SignInDialogOptions): DialogHandle {
         form.append(labelElement, input);
         return input;
       };
-      const username = field(strings.username, 'username', 'text', 'username');
-      username.value = options.username ?? '';
+      const user = field(strings.username, 'username', 'text', 'username');
+      user.value = username ?? '';
       const password = field(strings.password, 'password', 'password', 'current-password');
-      const error = element(doc, 'p', 'sg-e');
-      error.id = `${id}-e`;
-      error.setAttribute('role', 'alert');
-      const row = element(doc, 'div', 'sg-r');
-      button.type = 'submit';
-      row.append(button);
-      form.append(error, row);
+      const error = element(doc, 'p', 'sg-e', undefined, { id: `${id}-e`, role: 'alert' });
+      form.append(error, row(doc, submit));
       dialog.append(form);
 
       const showError = (text: string, invalid: boolean): void => {
@@ -77,22 +66,22 @@ export function openSignInDialog(options: SignInDialogOptions): DialogHandle {
       };
       form.addEventListener('submit', (event) => {
         event.preventDefault();
-        if (button.disabled) return;
-        if (!username.value) return username.focus();
+        if (submit.disabled) return;
+        if (!user.value) return user.focus();
         if (!password.value) return password.focus();
-        button.disabled = true;
+        submit.disabled = true;
         error.textContent = '';
-        void signIn(username.value, password.value)
+        void signIn(user.value, password.value)
           .catch((): SignInResult => 'failed')
           .then((result) => {
-            button.disabled = false;
+            submit.disabled = false;
             if (result === 'ok') return;
             password.value = '';
             if (result === 'invalid') showError(strings.invalidCredentials, true);
             else showError(result === 'unreachable' ? strings.unreachable : strings.signInFailed, false);
           });
       });
-      return username.value ? password : username;
+      return user.value ? password : user;
     },
-  });
+  );
 }

@@ -1,35 +1,33 @@
 import type { Clock } from './clock.js';
-import { element, openDialog, type DialogHandle } from './dialog-base.js';
+import { button, element, openDialog, row, type DialogHandle } from './dialog-base.js';
 import { nextAnnouncement, type LiveRegion } from './live-region.js';
 import { fill, formatDuration, type SessionGuardStrings } from './strings.js';
-
-/** What {@link openWarningDialog} needs. */
-export interface WarningDialogOptions {
-  doc: Document;
-  strings: SessionGuardStrings;
-  locale: string;
-  clock: Clock;
-  live: LiveRegion;
-  /** Read on every tick: the end may move while the dialog is open. */
-  expiresAt(): number;
-  onStay(): void;
-  onSignOut(): void;
-}
 
 /**
  * The warning: "Your session is about to expire", a visible countdown hidden
  * from screen readers (it changes every second), the time left announced
  * through the polite live region at spaced intervals, `Stay signed in`
  * (focused; also Escape) and `Sign out`.
+ *
+ * @param locale - of the times written (Intl)
+ * @param live - the polite live region the time left is announced through
+ * @param expiresAt - read on every tick: the end may move while the dialog is open
  */
-export function openWarningDialog(options: WarningDialogOptions): DialogHandle {
-  const { doc, strings, locale, clock, live } = options;
-  const countdown = element(doc, 'p', '');
-  countdown.setAttribute('aria-hidden', 'true');
+export function openWarningDialog(
+  doc: Document,
+  strings: SessionGuardStrings,
+  locale: string,
+  clock: Clock,
+  live: LiveRegion,
+  expiresAt: () => number,
+  onStay: () => void,
+  onSignOut: () => void,
+): DialogHandle {
+  const countdown = element(doc, 'p', '', undefined, { 'aria-hidden': 'true' });
   let cancelTick = (): void => {};
   let announceAt = Infinity;
   const tick = (): void => {
-    const left = Math.max(0, options.expiresAt() - clock.now());
+    const left = Math.max(0, expiresAt() - clock.now());
     const seconds = Math.ceil(left / 1000);
     const text = fill(strings.countdown, formatDuration(locale, seconds));
     countdown.textContent = text;
@@ -41,29 +39,19 @@ export function openWarningDialog(options: WarningDialogOptions): DialogHandle {
     if (left > 0) cancelTick = clock.setTimeout(tick, left % 1000 || 1000);
   };
   tick();
-  const handle = openDialog(doc, {
-    title: strings.warningTitle,
-    description: strings.warningBody,
-    onEscape: options.onStay,
-    fill(dialog) {
-      const row = element(doc, 'div', 'sg-r');
-      const stay = element(doc, 'button', 'sg-p', strings.staySignedIn);
-      stay.type = 'button';
-      stay.addEventListener('click', options.onStay);
-      const signOut = element(doc, 'button', '', strings.signOut);
-      signOut.type = 'button';
-      signOut.addEventListener('click', options.onSignOut);
-      row.append(stay, signOut);
-      dialog.append(countdown, row);
+  return openDialog(
+    doc,
+    strings.warningTitle,
+    strings.warningBody,
+    (dialog) => {
+      const stay = button(doc, 'sg-p', strings.staySignedIn, onStay);
+      dialog.append(countdown, row(doc, stay, button(doc, '', strings.signOut, onSignOut)));
       return stay;
     },
-  });
-  return {
-    element: handle.element,
-    close() {
+    onStay,
+    () => {
       cancelTick();
       live.say('');
-      handle.close();
     },
-  };
+  );
 }

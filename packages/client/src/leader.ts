@@ -14,22 +14,35 @@ export interface Leader {
   close(): void;
 }
 
-function leaderState() {
+/**
+ * A {@link Leader} whose `close` runs `stop`, then steps down; and the function
+ * that sets whether this tab leads (telling the listeners of each change).
+ */
+function leaderState(stop: () => void): [Leader, (value: boolean) => void] {
   const listeners = new Set<(isLeader: boolean) => void>();
-  const state = {
-    isLeader: false,
-    set(value: boolean) {
-      if (state.isLeader === value) return;
-      state.isLeader = value;
-      for (const listener of listeners) listener(value);
-    },
-    subscribe(listener: (isLeader: boolean) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    clear: () => listeners.clear(),
+  let isLeader = false;
+  const set = (value: boolean): void => {
+    if (isLeader === value) return;
+    isLeader = value;
+    for (const listener of listeners) listener(value);
   };
-  return state;
+  return [
+    {
+      get isLeader() {
+        return isLeader;
+      },
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      close() {
+        stop();
+        set(false);
+        listeners.clear();
+      },
+    },
+    set,
+  ];
 }
 
 /**
@@ -38,30 +51,22 @@ function leaderState() {
  * the leader tab closes or crashes.
  */
 export function webLocksLeader(locks: LockManager, name: string): Leader {
-  const state = leaderState();
   const abort = new AbortController();
   let release: (() => void) | undefined;
+  const [leader, set] = leaderState(() => {
+    abort.abort();
+    release?.();
+  });
   locks
     .request(`${name}:leader`, { signal: abort.signal }, () => {
       if (abort.signal.aborted) return undefined;
-      state.set(true);
+      set(true);
       return new Promise<void>((resolve) => (release = resolve));
     })
     .catch(() => {
       // Aborted by close() before the lock was granted.
     });
-  return {
-    get isLeader() {
-      return state.isLeader;
-    },
-    subscribe: state.subscribe,
-    close() {
-      abort.abort();
-      release?.();
-      state.set(false);
-      state.clear();
-    },
-  };
+  return leader;
 }
 
 const HEARTBEAT_MS = 2000;
@@ -73,7 +78,6 @@ const LEASE_MS = 6000;
  * lease runs out or the leader releases it on `pagehide`.
  */
 export function storageLeader(win: Window, clock: Clock, name: string): Leader {
-  const state = leaderState();
   const key = `${name}:leader`;
   const id = Math.random().toString(36).slice(2);
   let cancel: () => void = () => {};
@@ -84,6 +88,18 @@ export function storageLeader(win: Window, clock: Clock, name: string): Leader {
       return null;
     }
   };
+  const release = (): void => {
+    if (read()?.id === id) win.localStorage.removeItem(key);
+  };
+  const onStorage = (event: StorageEvent): void => {
+    if (event.key === key && !event.newValue) tick();
+  };
+  const [leader, set] = leaderState(() => {
+    cancel();
+    win.removeEventListener('storage', onStorage);
+    win.removeEventListener('pagehide', release);
+    release();
+  });
   const tick = (): void => {
     cancel();
     const lease = read();
@@ -95,32 +111,13 @@ export function storageLeader(win: Window, clock: Clock, name: string): Leader {
         // No storage: every tab leads; still correct, only costlier.
       }
     }
-    state.set(read()?.id === id || read() === null);
+    set(read()?.id === id || read() === null);
     cancel = clock.setTimeout(tick, HEARTBEAT_MS);
-  };
-  const release = (): void => {
-    if (read()?.id === id) win.localStorage.removeItem(key);
-  };
-  const onStorage = (event: StorageEvent): void => {
-    if (event.key === key && !event.newValue) tick();
   };
   win.addEventListener('storage', onStorage);
   win.addEventListener('pagehide', release);
   tick();
-  return {
-    get isLeader() {
-      return state.isLeader;
-    },
-    subscribe: state.subscribe,
-    close() {
-      cancel();
-      win.removeEventListener('storage', onStorage);
-      win.removeEventListener('pagehide', release);
-      release();
-      state.set(false);
-      state.clear();
-    },
-  };
+  return leader;
 }
 
 /** Web Locks where available, else the localStorage lease. */

@@ -13,24 +13,39 @@ export interface TabChannel<T = unknown> {
   close(): void;
 }
 
+/**
+ * A {@link TabChannel} sending with `post` whose `close` clears the listeners,
+ * then runs `stop`; and the function that hands a received message to the listeners.
+ */
+function tabChannel<T>(post: (message: T) => void, stop: () => void): [TabChannel<T>, (message: T) => void] {
+  const listeners = new Set<(message: T) => void>();
+  return [
+    {
+      post,
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      close() {
+        listeners.clear();
+        stop();
+      },
+    },
+    (message) => {
+      for (const listener of listeners) listener(message);
+    },
+  ];
+}
+
 /** A {@link TabChannel} over `BroadcastChannel`. */
 export function broadcastTabChannel<T>(name: string): TabChannel<T> {
   const channel = new BroadcastChannel(name);
-  const listeners = new Set<(message: T) => void>();
-  channel.onmessage = (event: MessageEvent) => {
-    for (const listener of listeners) listener(event.data as T);
-  };
-  return {
-    post: (message) => channel.postMessage(message),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close() {
-      listeners.clear();
-      channel.close();
-    },
-  };
+  const [tabs, receive] = tabChannel<T>(
+    (message) => channel.postMessage(message),
+    () => channel.close(),
+  );
+  channel.onmessage = (event: MessageEvent) => receive(event.data as T);
+  return tabs;
 }
 
 /**
@@ -40,7 +55,6 @@ export function broadcastTabChannel<T>(name: string): TabChannel<T> {
  */
 export function storageTabChannel<T>(name: string, win: Window): TabChannel<T> {
   const key = `${name}:message`;
-  const listeners = new Set<(message: T) => void>();
   const onStorage = (event: StorageEvent): void => {
     if (event.key !== key || !event.newValue) return;
     let message: T;
@@ -49,11 +63,10 @@ export function storageTabChannel<T>(name: string, win: Window): TabChannel<T> {
     } catch {
       return;
     }
-    for (const listener of listeners) listener(message);
+    receive(message);
   };
-  win.addEventListener('storage', onStorage);
-  return {
-    post(message) {
+  const [tabs, receive] = tabChannel<T>(
+    (message) => {
       try {
         win.localStorage.setItem(key, JSON.stringify({ m: message, n: Math.random() }));
         win.localStorage.removeItem(key);
@@ -61,15 +74,10 @@ export function storageTabChannel<T>(name: string, win: Window): TabChannel<T> {
         // Storage full or disabled: this tab simply cannot talk to the others.
       }
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close() {
-      listeners.clear();
-      win.removeEventListener('storage', onStorage);
-    },
-  };
+    () => win.removeEventListener('storage', onStorage),
+  );
+  win.addEventListener('storage', onStorage);
+  return tabs;
 }
 
 /** The best {@link TabChannel} the browser offers. */

@@ -4,7 +4,6 @@
  * the demo's pages.
  */
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import session from 'express-session';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -83,8 +82,9 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
   app.use('/sessionguard', express.static(clientDist(), { index: false, maxAge: '1h' }));
   app.use('/static', express.static(publicDir(), { index: false, maxAge: '1h' }));
 
+  // Through the guard: it checks these settings at start-up and makes the store fail closed (503, not 500 or a hang).
   app.use(
-    session({
+    guard.session({
       name: 'sessionguard.sid',
       secret: config.secrets,
       store: stores.sessionStore,
@@ -117,6 +117,7 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
     }
     renderPage(res, { title: 'Not found', user: null, status: 404, body: html`<p>No such page. <a href="/">Go to the work page</a>.</p>` });
   });
+  app.use(guard.errorHandler);
   app.use(errorHandler);
   return { app, context };
 }

@@ -279,17 +279,17 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   const onAnswer = (result: PingResult, sentAt: number): void => {
     clearTimer('check');
-    if (result.kind === 'unreachable') {
+    if (!result) {
       failures++;
       setTimer('retry', backoffMs(failures), requestCheck);
       return evaluate();
     }
     failures = 0;
     clearTimer('retry');
-    if (result.kind !== 'ok') return end(result.kind, true);
+    if (typeof result === 'string') return end(result, true);
     // An answer to a ping sent before the session ended cannot revive it.
     if (isEnded() && confirmedEnd && sentAt < endedAt) return;
-    const next = viewFromPing(result.answer, sentAt);
+    const next = viewFromPing(result, sentAt);
     if (view && next.at < view.at) return;
     view = next;
     if (confirmedEnd) activate();

@@ -1,11 +1,11 @@
 import { parsePingResponse, type ErrorCode, type PingResponse } from '@sessionguard/core';
 import type { KyInstance } from 'ky';
 
-/** What a ping told us. `unreachable` covers outages, 5xx, and anything malformed: no answer. */
-export type PingResult =
-  | { kind: 'ok'; answer: PingResponse }
-  | { kind: 'expired' | 'revoked' | 'signed-out' }
-  | { kind: 'unreachable' };
+/**
+ * What a ping told us: the server's answer, the end of the session it names, or
+ * `null` when it could not be reached (outages, 5xx, anything malformed: no answer).
+ */
+export type PingResult = PingResponse | 'expired' | 'revoked' | 'signed-out' | null;
 
 /** The end a 401 body names, or null when it names none. */
 export async function endFromResponse(response: Response): Promise<'expired' | 'revoked' | 'signed-out' | null> {
@@ -17,7 +17,7 @@ export async function endFromResponse(response: Response): Promise<'expired' | '
 
 /**
  * `POST url` with `{ idleFor }`. Never throws: an outage or a malformed answer
- * is `unreachable`, so the guard retries and never signs a user out because
+ * is `null` (unreachable), so the guard retries and never signs a user out because
  * the network failed.
  */
 export async function sendPing(api: KyInstance, url: string, idleFor: number): Promise<PingResult> {
@@ -25,12 +25,11 @@ export async function sendPing(api: KyInstance, url: string, idleFor: number): P
     const response = await api.post(url, { json: { idleFor } });
     if (response.ok) {
       const parsed = parsePingResponse(await response.json().catch(() => null));
-      return parsed.ok ? { kind: 'ok', answer: parsed.value } : { kind: 'unreachable' };
+      return parsed.ok ? parsed.value : null;
     }
-    const end = await endFromResponse(response);
-    return end ? { kind: end } : { kind: 'unreachable' };
+    return await endFromResponse(response);
   } catch {
-    return { kind: 'unreachable' };
+    return null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from './deps.js';
 
 /** DOM events that count as user activity. */
 export const ACTIVITY_EVENTS = ['mousemove', 'mousedown', 'keydown', 'touchstart', 'wheel', 'scroll'] as const;

@@ -1,6 +1,6 @@
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
-import ky from 'ky';
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import type { Subscriber, Subscription } from 'rxjs';
+import { ky, Observable } from './deps.js';
 import { activity$ } from './activity.js';
 import type { DialogHandle } from './dialog-base.js';
 import { createGuardHttp, type GuardHttp } from './http.js';

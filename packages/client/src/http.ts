@@ -1,5 +1,6 @@
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
-import ky, { type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
+import { ky } from './deps.js';
 import { endFromResponse } from './ping.js';
 
 /**

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from './deps.js';
 
 /**
  * Signals after which timers may have been frozen or throttled: the tab

@@ -4,6 +4,7 @@ export const PRESERVE_ATTRIBUTE = 'data-sessionguard-preserve';
 type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
 const SKIPPED = /^(password|file|hidden|submit|button|image|reset)$/;
+const CHECKABLE = /^(checkbox|radio)$/;
 
 function preservedFields(doc: Document): Map<string, Field> {
   const fields = new Map<string, Field>();
@@ -13,8 +14,7 @@ function preservedFields(doc: Document): Map<string, Field> {
     if (SKIPPED.test(input.type)) return;
     const form = input.form;
     const formKey = form ? form.id || form.getAttribute('name') || '' : '';
-    const checkable = input.type === 'checkbox' || input.type === 'radio';
-    const key = `${formKey}:${input.name || input.id || `#${index}`}${checkable ? `=${input.value}` : ''}`;
+    const key = `${formKey}:${input.name || input.id || `#${index}`}${CHECKABLE.test(input.type) ? `=${input.value}` : ''}`;
     fields.set(key, input);
   };
   let index = 0;
@@ -29,7 +29,7 @@ function preservedFields(doc: Document): Map<string, Field> {
 export function savePreserved(doc: Document, storage: Storage, key: string): void {
   const values: Record<string, string | boolean> = {};
   for (const [name, field] of preservedFields(doc)) {
-    values[name] = /^(checkbox|radio)$/.test(field.type) ? (field as HTMLInputElement).checked : field.value;
+    values[name] = CHECKABLE.test(field.type) ? (field as HTMLInputElement).checked : field.value;
   }
   try {
     storage.setItem(key, JSON.stringify(values));
@@ -56,7 +56,6 @@ export function restorePreserved(doc: Document, storage: Storage, key: string): 
     if (typeof value === 'boolean' && 'checked' in field) field.checked = value;
     else if (typeof value === 'string') field.value = value;
     else continue;
-    field.dispatchEvent(new Event('input', { bubbles: true }));
-    field.dispatchEvent(new Event('change', { bubbles: true }));
+    for (const type of ['input', 'change']) field.dispatchEvent(new Event(type, { bubbles: true }));
   }
 }

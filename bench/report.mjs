@@ -50,8 +50,11 @@ export function render(results) {
   if (a) {
     out.push(`\n### 2. Activity cost (${when(a)})\n`);
     const f = a.figures;
-    const rows = [['page', `${a.mousemoves} mousemove, ms`, `${a.keydowns} keydown, ms`, 'ns/event over (a), burst', 'ns/event over (a), paced']];
-    for (const e of Object.values(f)) rows.push([e.label, e.mousemoveLoopMs, e.keydownLoopMs, e.label.startsWith('(a)') ? '—' : e.allNsPerEvent, e.label.startsWith('(a)') ? '—' : e.pacedNsPerEvent]);
+    const rows = [['page', `${a.mousemoves} mousemove, CPU ms`, `${a.keydowns} keydown, CPU ms`, 'ns/event over (a), burst, CPU', 'ns/event over (a), burst, wall clock', 'ns/event over (a), paced, CPU']];
+    for (const e of Object.values(f)) {
+      const isBase = e.label.startsWith('(a)');
+      rows.push([e.label, e.mousemoveLoopMs, e.keydownLoopMs, isBase ? '—' : e.allNsPerEvent, isBase ? '—' : (e.wall?.allNsPerEvent ?? '—'), isBase ? '—' : e.pacedNsPerEvent]);
+    }
     out.push(table(rows));
     out.push(
       `\nsessionguard ÷ react-idle-timer: burst ${x(a.ratios.sessionguardVsReactIdleTimer)} (mousemove ${x(a.ratios.mousemove)}, keydown ${x(a.ratios.keydown)}), paced ${x(a.ratios.paced)}; beyond the empty-listener floor ${x(a.ratios.aboveFloor)}. ` +

@@ -72,10 +72,12 @@ if (guard) {
   app.use(guard.middleware);
   app.use('/session', guard.router);
 }
-const iife = (await clientArtifacts()).iife;
+// Read once: a concurrent rebuild of dist/ must not take the script away mid-run.
+const iifePath = (await clientArtifacts()).iife;
+const iife = iifePath && existsSync(iifePath) ? readFileSync(iifePath) : null;
 app.get('/sessionguard/sessionguard.min.js', (_req, res) => {
-  if (!iife || !existsSync(iife)) return res.status(404).end();
-  res.type('text/javascript').send(readFileSync(iife));
+  if (!iife) return res.status(404).end();
+  res.type('text/javascript').send(iife);
 });
 app.get('/sg', (_req, res) => {
   res.type('html').send(

@@ -66,7 +66,7 @@ export function parseErrorBody(value: unknown): ErrorBody | null {
  * The largest `idleFor` a client may report: one year. Anything larger is a
  * bug or an attack, and is rejected rather than silently accepted.
  */
-export const MAX_IDLE_FOR_SECONDS = 366 * 24 * 60 * 60;
+export const MAX_IDLE_FOR_SECONDS = 31_622_400; // 366 days; a plain literal so bundlers can drop it when unused
 
 /** Largest ping body the server reads, in bytes. */
 export const MAX_PING_BODY_BYTES = 256;

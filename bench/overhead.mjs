@@ -10,7 +10,7 @@ import { at, deleteByPrefix, ensureBuilt, median, printTable, redisClient, round
 const ROUNDS = smoke ? 1 : 3;
 const DURATION = smoke ? 1 : 5;
 const WARMUP = smoke ? 1 : 2;
-const CONNECTIONS = 10;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const PREFIX = `sgbench:overhead:${process.pid}:${Date.now()}:`;
 
 async function signIn(port, username) {

@@ -53,7 +53,7 @@ export function render(results) {
     const rows = [['page', `${a.mousemoves} mousemove, CPU ms`, `${a.keydowns} keydown, CPU ms`, 'ns/event over (a), burst, CPU', 'ns/event over (a), burst, wall clock', 'ns/event over (a), paced, CPU']];
     for (const e of Object.values(f)) {
       const isBase = e.label.startsWith('(a)');
-      rows.push([e.label, e.mousemoveLoopMs, e.keydownLoopMs, isBase ? '—' : e.allNsPerEvent, isBase ? '—' : (e.wall?.allNsPerEvent ?? '—'), isBase ? '—' : e.pacedNsPerEvent]);
+      rows.push([e.label, e.mousemoveLoopMs.toFixed(1), e.keydownLoopMs.toFixed(1), isBase ? '—' : e.allNsPerEvent, isBase ? '—' : (e.wall?.allNsPerEvent ?? '—'), isBase ? '—' : e.pacedNsPerEvent]);
     }
     out.push(table(rows));
     out.push(

@@ -25,16 +25,19 @@ import { workRoutes } from './work-routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The client's built files (`sessionguard.min.js`), wherever npm put the package. */
+/**
+ * The client's built files (`sessionguard.min.js`): the workspace's
+ * packages/client/dist next to this demo when present, else wherever npm put
+ * the package.
+ */
 function clientDist(): string {
+  const workspace = path.resolve(here, '..', '..', 'packages', 'client', 'dist');
+  if (existsSync(path.join(workspace, 'sessionguard.min.js'))) return workspace;
   try {
     return path.dirname(createRequire(import.meta.url).resolve('@sessionguard/client/sessionguard.min.js'));
   } catch {
-    const fallback = path.resolve(here, '..', '..', 'packages', 'client', 'dist');
-    if (!existsSync(path.join(fallback, 'sessionguard.min.js'))) {
-      log('warning: @sessionguard/client/dist/sessionguard.min.js is missing; run `npm run build`');
-    }
-    return fallback;
+    log('warning: @sessionguard/client/dist/sessionguard.min.js is missing; run `npm run build`');
+    return workspace;
   }
 }
 

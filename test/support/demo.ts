@@ -3,7 +3,8 @@
  * vitest runs) on a free loopback port and stops it afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,14 +66,43 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`The demo did not answer ${url}/healthz within ${timeoutMs} ms (last: ${lastError}):\n${output()}`);
 }
 
-/** Spawns `node demo/dist/server.js` on a free 127.0.0.1 port and waits until /healthz answers. */
-export async function startDemo({ env = {}, timeoutMs = 15_000 }: StartDemoOptions = {}): Promise<RunningDemo> {
+/** What the demo process runs and serves, copied from the build: the server bundle, its static files, the SDK. */
+const SNAPSHOT_FILES = ['demo/dist/server.js', 'demo/dist/server.js.map', 'demo/public', 'packages/client/dist/sessionguard.min.js', 'packages/client/dist/sessionguard.min.js.map'];
+let snapshot: string | null = null;
+let running = 0;
+
+/**
+ * The demo as built when this test file started, copied under .tmp/ (same
+ * layout, so packages still resolve from the repository's node_modules). A
+ * rebuild running meanwhile (it empties the dist folders first) then cannot
+ * pull files from under a running test. The copy is removed when the last
+ * demo started from it stops.
+ */
+function demoSnapshot(): string {
+  if (snapshot) return path.join(snapshot, 'demo', 'dist', 'server.js');
   if (!existsSync(serverJs)) {
     throw new Error(`${path.relative(repoRoot, serverJs)} is missing: run \`npm run build\` first (\`npm test\` does).`);
   }
+  const dir = path.join(repoRoot, '.tmp', 'demo-snapshots', `${process.pid}-${randomBytes(4).toString('hex')}`);
+  for (const file of SNAPSHOT_FILES) {
+    const from = path.join(repoRoot, file);
+    if (!existsSync(from)) {
+      if (file.endsWith('.map')) continue;
+      throw new Error(`${file} is missing: run \`npm run build\` first (\`npm test\` does).`);
+    }
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(from, path.join(dir, file), { recursive: true });
+  }
+  snapshot = dir;
+  return path.join(dir, 'demo', 'dist', 'server.js');
+}
+
+/** Spawns the built demo (`demo/dist/server.js`) on a free 127.0.0.1 port and waits until /healthz answers. */
+export async function startDemo({ env = {}, timeoutMs = 15_000 }: StartDemoOptions = {}): Promise<RunningDemo> {
+  const server = demoSnapshot();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [serverJs], {
+  const child = spawn(process.execPath, [server], {
     cwd: repoRoot,
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,13 +112,26 @@ export async function startDemo({ env = {}, timeoutMs = 15_000 }: StartDemoOptio
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   const output = () => log;
 
+  running += 1;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    running -= 1;
+    if (running === 0 && snapshot) {
+      rmSync(snapshot, { recursive: true, force: true });
+      snapshot = null;
+    }
+  };
   const stop = async () => {
-    if (exited(child)) return;
-    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await done;
-    clearTimeout(timer);
+    if (!exited(child)) {
+      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await done;
+      clearTimeout(timer);
+    }
+    release();
   };
 
   try {

@@ -14,6 +14,8 @@ export default defineConfig({
     ],
   },
   test: {
+    // Browser and multi-process tests start servers and Chromium: two files at a time suits a 2-core machine.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -39,8 +41,6 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Browser and multi-process tests start servers and Chromium: keep them few at a time on 2 cores.
-          maxWorkers: 2,
         },
       },
     ],

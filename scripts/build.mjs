@@ -112,6 +112,8 @@ if (existsSync(at('demo/server.ts'))) {
     platform: 'node',
     target: 'node20',
     packages: 'external',
+    // No tsconfig `paths` here: the demo imports the built packages, as an app would.
+    tsconfigRaw: { compilerOptions: {} },
     sourcemap: true,
     logLevel: 'warning',
   });

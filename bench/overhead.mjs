@@ -44,13 +44,21 @@ export async function run() {
   const redis = await redisClient();
   try {
     for (const contender of contenders) {
-      try {
-        contender.server = await startChild(at('bench/servers/overhead-app.mjs'), [], { MODE: contender.mode, PREFIX: `${PREFIX}${contender.key}:` });
-        contender.cookie = await signIn(contender.server.port, `bench-${contender.key}`);
-      } catch (error) {
-        console.log(`${contender.key}: not measured: ${String(error.message).split('\n')[0]}`);
-        await contender.server?.stop();
-        contender.server = null;
+      // A concurrent rebuild of dist/ (another `npm test`) can take the packages away for a moment.
+      for (let attempt = 0; attempt < 3 && !contender.cookie; attempt++) {
+        try {
+          contender.server = await startChild(at('bench/servers/overhead-app.mjs'), [], { MODE: contender.mode, PREFIX: `${PREFIX}${contender.key}:` });
+          contender.cookie = await signIn(contender.server.port, `bench-${contender.key}`);
+        } catch (error) {
+          console.log(`${contender.key}: attempt ${attempt + 1} failed: ${String(error.message).split('\n')[0]}`);
+          await contender.server?.stop();
+          contender.server = null;
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+        }
+      }
+      if (!contender.server) {
+        console.log(`${contender.key}: NOT MEASURED`);
+        process.exitCode = 1;
       }
       contender.rounds = [];
     }

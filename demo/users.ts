@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { SessionStoreUnavailableError } from '@sessionguard/express';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 const KEY_LENGTH = 32;
@@ -55,15 +56,35 @@ export interface CredentialRedisClient {
   set(key: string, value: string, options?: { condition: 'NX' }): Promise<unknown>;
 }
 
-export function createRedisCredentialStore(client: CredentialRedisClient, prefix: string): CredentialStore {
+/**
+ * Runs one Redis call that a request depends on, failing closed like the
+ * session store and registry: an error, or no answer within `timeoutMs`,
+ * becomes a SessionStoreUnavailableError, which `guard.errorHandler` answers
+ * with 503 `session_store_unavailable` (not 500, never a hung sign-in).
+ */
+async function failClosed<T>(call: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([call, timeout]);
+  } catch (error) {
+    throw new SessionStoreUnavailableError(`the credential store failed in ${what}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createRedisCredentialStore(client: CredentialRedisClient, prefix: string, timeoutMs = 1000): CredentialStore {
   const key = (username: string) => `${prefix}${username}`;
   return {
     async get(username) {
-      const raw = await client.get(key(username));
+      const raw = await failClosed(client.get(key(username)), 'get()', timeoutMs);
       return raw ? (JSON.parse(raw) as Credential) : null;
     },
     async set(username, credential) {
-      await client.set(key(username), JSON.stringify(credential));
+      await failClosed(client.set(key(username), JSON.stringify(credential)), 'set()', timeoutMs);
     },
     async seed(username, credential) {
       await client.set(key(username), JSON.stringify(credential), { condition: 'NX' });

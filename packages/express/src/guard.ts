@@ -1,4 +1,4 @@
-import type { TimingPolicy } from '@sessionguard/core';
+import { SessionGuardConfigError, type TimingPolicy } from '@sessionguard/core';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import expressSession, { type SessionOptions } from 'express-session';
 import { createAdminRouter } from './admin-router.js';
@@ -7,6 +7,7 @@ import type { SessionGuardEvents } from './events.js';
 import { createAccountActions, type AccountActions } from './login.js';
 import { isSessionStoreUnavailableError } from './errors.js';
 import { failClosedStore } from './fail-closed-store.js';
+import { createRequireRecentSignIn } from './freshness.js';
 import { createMiddleware, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { createPingRouter } from './ping-router.js';
@@ -31,6 +32,15 @@ export interface SessionGuard extends AccountActions {
    * any other error goes on to the app's own handler.
    */
   errorHandler: ErrorRequestHandler;
+  /**
+   * Middleware for sensitive routes: only a sign-in at most `withinSeconds`
+   * old (default `reauthenticateWithin`) gets through; otherwise 403
+   * `reauthentication_required` (401 without a session).
+   *
+   * @example
+   * app.post('/account/email', guard.requireRecentSignIn(), changeEmail);
+   */
+  requireRecentSignIn(withinSeconds?: number): RequestHandler;
   /** `session.created`, `session.revoked`, `session.expired`. */
   events: SessionGuardEvents;
   /** The timing policy in force (seconds). */
@@ -92,6 +102,12 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     errorHandler: (error, req, res, next) => {
       if (isSessionStoreUnavailableError(error) && !res.headersSent) respondStoreUnavailable(ctx, req, res, error);
       else next(error);
+    },
+    requireRecentSignIn(withinSeconds = resolved.reauthenticateWithin) {
+      if (!(typeof withinSeconds === 'number' && Number.isFinite(withinSeconds) && withinSeconds > 0)) {
+        throw new SessionGuardConfigError('withinSeconds', `of requireRecentSignIn must be a positive number of seconds, got ${String(withinSeconds)}`);
+      }
+      return createRequireRecentSignIn(ctx, withinSeconds);
     },
     events: ctx.events,
     policy: resolved.policy,

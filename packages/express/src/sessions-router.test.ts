@@ -129,6 +129,19 @@ describe('DELETE /sessions/:publicId', () => {
     await app.request().get('/api/me').set('Cookie', cookieBefore).expect(401);
   });
 
+  it('guards the app\'s own sensitive routes with requireRecentSignIn: 401 signed out, 403 when stale, through after reauthentication', async () => {
+    app = await startTestApp({ guard: { warnAfter: 1000, expireAfter: 2000 } });
+    await app.request().post('/sensitive').expect(401, /unauthenticated/);
+    const laptop = app.agent();
+    await signIn(laptop, 'alice');
+    await laptop.post('/sensitive').expect(200, { done: true });
+    app.clock.advance(601);
+    await laptop.post('/sensitive').expect(403, /reauthentication_required/);
+    await laptop.post('/reauthenticate').expect(200);
+    await laptop.post('/sensitive').expect(200, { done: true });
+    expect(() => app.guard.requireRecentSignIn(0)).toThrowError(/`withinSeconds`/);
+  });
+
   it('is protected against CSRF: header required, cross-site origin refused', async () => {
     const { laptop, phone, list } = await twoDevices();
     const other = (await list()).find((s) => !s.current)!;

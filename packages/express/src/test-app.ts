@@ -120,6 +120,9 @@ export async function startTestApp(options: TestAppOptions = {}) {
     await guard.reauthenticated(req);
     res.json({});
   });
+  app.post('/sensitive', (req, res, next) => guard.requireRecentSignIn()(req, res, next), (_req: Request, res: Response) => {
+    res.json({ done: true });
+  });
   app.post('/views', (req: Request, res: Response) => {
     req.session.views = (req.session.views ?? 0) + 1;
     res.json({ views: req.session.views });

@@ -1,3 +1,4 @@
+import { systemClock } from './clock.js';
 import { Observable } from './deps.js';
 
 /** DOM events that count as user activity. */
@@ -5,16 +6,23 @@ export const ACTIVITY_EVENTS = ['mousemove', 'mousedown', 'keydown', 'touchstart
 
 /**
  * User activity on `target` as one stream of epoch-millisecond timestamps,
- * at most one per `throttleMs`.
+ * at most one per `throttleMs` (a leading-edge throttle).
  *
- * The listeners are passive and capturing, and do one subtraction per event:
- * a 1000 Hz mouse costs a property read and a compare per event. No rxjs
- * operator runs per event (throttleTime would also pull in the async
- * scheduler), only per emission.
+ * The listeners are passive and capturing, and are only attached while an
+ * event could be reported: once an event counts, the stream emits and the
+ * listeners come off for the rest of the throttle window (one timer puts
+ * them back). Inside the window the browser calls no script at all, so a
+ * 1000 Hz mouse costs a listener call about once a second rather than on
+ * every event. No rxjs operator runs per event, only per emission.
+ *
+ * An event that does not count (`counts` returns false) leaves the listeners
+ * attached and opens no window, so the next event is asked again.
  *
  * @param now - the clock read once per emission, so tests can fake time
  * @param counts - when given, an event only counts if it returns true (asked
- *   only once the throttle lets an event through)
+ *   only while the listeners are attached, i.e. outside a throttle window)
+ * @param setTimer - schedules the end of a throttle window; returns a function
+ *   that cancels it (default: the page's `setTimeout`)
  */
 export function activity$(
   target: EventTarget,
@@ -22,21 +30,40 @@ export function activity$(
   counts?: (event: Event) => boolean,
   throttleMs = 1000,
   events: readonly string[] = ACTIVITY_EVENTS,
+  setTimer: (run: () => void, ms: number) => () => void = systemClock.setTimeout,
 ): Observable<number> {
   return new Observable<number>((subscriber) => {
-    let last = -Infinity;
-    const onEvent = (event: Event): void => {
-      const at = event.timeStamp;
-      // `at < last`: the time base moved (a test reset the clock); accept and restart.
-      if ((at - last >= throttleMs || at < last) && (!counts || counts(event))) {
-        last = at;
-        subscriber.next(now());
-      }
-    };
     const options: AddEventListenerOptions = { passive: true, capture: true };
-    for (const type of events) target.addEventListener(type, onEvent, options);
-    return () => {
+    let listening = false;
+    let closed = false;
+    /** Cancels the pending end of the current throttle window, if any. */
+    let cancelWindow: (() => void) | undefined;
+    const listen = (): void => {
+      if (listening || closed) return;
+      listening = true;
+      for (const type of events) target.addEventListener(type, onEvent, options);
+    };
+    const unlisten = (): void => {
+      if (!listening) return;
+      listening = false;
       for (const type of events) target.removeEventListener(type, onEvent, options);
+    };
+    const onEvent = (event: Event): void => {
+      // `listening` is false only if a listener of this event ran after the window opened.
+      if (!listening || (counts && !counts(event))) return;
+      unlisten();
+      cancelWindow = setTimer(() => {
+        cancelWindow = undefined;
+        listen();
+      }, throttleMs);
+      subscriber.next(now());
+    };
+    listen();
+    return () => {
+      closed = true;
+      cancelWindow?.();
+      cancelWindow = undefined;
+      unlisten();
     };
   });
 }

@@ -38,7 +38,8 @@ export function guardRegistry(registry: SessionRegistry, timeoutMs: number): Ses
   return {
     create: (record) => call('create', () => registry.create(record)),
     get: (ref) => call('get', () => registry.get(ref)),
-    touch: (ref, lastActivity, retainUntil) => call('touch', () => registry.touch(ref, lastActivity, retainUntil)),
+    touch: (ref, lastActivity, retainUntil, limits) => call('touch', () => registry.touch(ref, lastActivity, retainUntil, limits)),
+    touchLimits: registry.touchLimits === true,
     update: (ref, patch) => call('update', () => registry.update(ref, patch)),
     list: (userId) => call('list', () => registry.list(userId)),
     revoke: (ref) => call('revoke', () => registry.revoke(ref)),

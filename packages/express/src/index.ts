@@ -33,4 +33,4 @@ export { MAX_ADMIN_TARGETS, type AdminRevokeResult } from './admin-router.js';
 export { isSessionStoreUnavailableError, SessionStoreUnavailableError } from './errors.js';
 export { failClosedStore, type FailClosedStoreOptions } from './fail-closed-store.js';
 export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
-export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from './registry/types.js';
+export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';

@@ -56,6 +56,18 @@ describe('middleware: timeouts', () => {
     expect(res.headers.location).toBe('/login?next=%2F');
   });
 
+  it('with a registry that does not check touch limits, reads first and still ends an idle session (never touches it back to life)', async () => {
+    app = await startTestApp({ wrapRegistry: (registry): SessionRegistry => ({ ...registry, touchLimits: false }) });
+    const agent = app.agent();
+    await signIn(agent, 'alice');
+    app.clock.advance(59);
+    await agent.get('/api/me').set(SDK).expect(200);
+    expect((await app.registry.list('alice'))[0]?.lastActivity).toBe(app.clock.now());
+    app.clock.advance(60);
+    await agent.get('/api/me').set(SDK).expect(401, /session_expired/);
+    expect(await app.registry.list('alice')).toEqual([]);
+  });
+
   it('ends a session at its absolute lifetime even with constant activity', async () => {
     app = await startTestApp({ guard: { absoluteTimeout: 120 } });
     const agent = app.agent();
@@ -198,9 +210,14 @@ describe('middleware: store failures fail closed', () => {
     app = await startTestApp({
       wrapRegistry: (registry): SessionRegistry => ({
         ...registry,
+        // Down for every call the middleware makes (a read, or the checked touch).
         async get(ref) {
           if (failing) throw new SessionStoreUnavailableError(`redis down while reading sg:${ref.sessionId}`);
           return registry.get(ref);
+        },
+        async touch(ref, ...rest) {
+          if (failing) throw new SessionStoreUnavailableError(`redis down while touching sg:${ref.sessionId}`);
+          return registry.touch(ref, ...rest);
         },
       }),
     });
@@ -229,6 +246,10 @@ describe('middleware: store failures fail closed', () => {
         async get(ref) {
           if (stall) await new Promise((resolve) => setTimeout(resolve, 500));
           return registry.get(ref);
+        },
+        async touch(ref, ...rest) {
+          if (stall) await new Promise((resolve) => setTimeout(resolve, 500));
+          return registry.touch(ref, ...rest);
         },
       }),
     });

@@ -1,5 +1,5 @@
 import { SessionStoreUnavailableError, isSessionStoreUnavailableError } from '../errors.js';
-import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from '../registry/types.js';
+import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
 import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
 import { CREATE, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
 
@@ -188,6 +188,7 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
   }
 
   const registry = {
+    touchLimits: true,
     async create(record) {
       checkRef(record);
       const retainUntil = timestamp('retainUntil', record.retainUntil);
@@ -217,7 +218,7 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
       return run(GET, [recordKey(prefix, ref.userId, ref.sessionId)], [], parseRecord);
     },
 
-    async touch(ref, lastActivity, retainUntil) {
+    async touch(ref, lastActivity, retainUntil, limits?: TouchLimits) {
       checkRef(ref);
       return run(
         TOUCH,
@@ -227,6 +228,8 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
           timestamp('retainUntil', retainUntil),
           expireAt(retainUntil),
           ref.sessionId,
+          limits ? timestamp('activeAfter', limits.activeAfter) : '',
+          limits && limits.createdAfter !== null ? timestamp('createdAfter', limits.createdAfter) : '',
         ],
         parseRecord,
       );

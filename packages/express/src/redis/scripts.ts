@@ -82,7 +82,13 @@ return 1
 export const GET = script('get', `return redis.call('HGETALL', KEYS[1])`);
 
 /**
- * touch. KEYS: record, index. ARGV: lastActivity, retainUntil, expireAt, sessionId.
+ * touch. KEYS: record, index. ARGV: lastActivity, retainUntil, expireAt,
+ * sessionId, activeAfter, createdAfter (the last two `''` for no limit).
+ *
+ * With limits, a record whose stored lastActivity is not after activeAfter,
+ * or whose createdAt is not after createdAfter, is returned unchanged: the
+ * caller checks the timeouts and records activity in this one round trip,
+ * and an expired session can never be touched back to life.
  *
  * The existence check and the write are in one script: a revoke (DEL) either
  * ran before, and the touch finds nothing and returns null, or runs after and
@@ -94,8 +100,10 @@ export const GET = script('get', `return redis.call('HGETALL', KEYS[1])`);
 export const TOUCH = script(
   'touch',
   `
-local current = redis.call('HMGET', KEYS[1], 'lastActivity', 'retainUntil')
+local current = redis.call('HMGET', KEYS[1], 'lastActivity', 'retainUntil', 'createdAt')
 if not current[1] or not current[2] then return false end
+if ARGV[5] ~= '' and tonumber(current[1]) <= tonumber(ARGV[5]) then return redis.call('HGETALL', KEYS[1]) end
+if ARGV[6] ~= '' and tonumber(current[3]) <= tonumber(ARGV[6]) then return redis.call('HGETALL', KEYS[1]) end
 if tonumber(ARGV[1]) > tonumber(current[1]) then
   redis.call('HSET', KEYS[1], 'lastActivity', ARGV[1])
 end

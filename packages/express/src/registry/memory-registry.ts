@@ -1,4 +1,5 @@
-import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry } from './types.js';
+import { isPastLimits } from './touch-limits.js';
+import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './types.js';
 
 const PATCHABLE_FIELDS = ['authHash', 'authenticatedAt', 'ip', 'userAgent'] as const satisfies ReadonlyArray<keyof SessionRecordPatch>;
 
@@ -55,6 +56,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}) {
 
   // Records are copied in and out so callers can never mutate the registry's state by accident.
   const registry = {
+    touchLimits: true,
     async create(record) {
       const previous = records.get(record.sessionId);
       if (previous) forget(previous);
@@ -67,9 +69,10 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}) {
       const record = live(ref);
       return record ? { ...record } : null;
     },
-    async touch(ref, lastActivity, retainUntil) {
+    async touch(ref, lastActivity, retainUntil, limits?: TouchLimits) {
       const record = live(ref);
       if (!record) return null;
+      if (limits && isPastLimits(record, limits)) return { ...record };
       record.lastActivity = Math.max(record.lastActivity, lastActivity);
       record.retainUntil = Math.max(record.retainUntil, retainUntil);
       return { ...record };

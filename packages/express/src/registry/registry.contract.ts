@@ -236,6 +236,24 @@ export function describeRegistryContract(
         expect(await registry.list(r.userId)).toEqual([]);
       });
 
+      it('with limits, touches a record within them and returns one past either limit unchanged', async () => {
+        const r = record();
+        await registry.create(r);
+        expect(registry.touchLimits).toBe(true);
+        const within = { activeAfter: r.lastActivity - 1, createdAfter: r.createdAt - 1 };
+        expect(await registry.touch(ref(r), r.lastActivity + 10, r.retainUntil, within)).toEqual({ ...r, lastActivity: r.lastActivity + 10 });
+        const idle = { activeAfter: r.lastActivity + 10, createdAfter: null };
+        expect(await registry.touch(ref(r), r.lastActivity + 900, r.retainUntil + 900, idle)).toEqual({ ...r, lastActivity: r.lastActivity + 10 });
+        const old = { activeAfter: 0, createdAfter: r.createdAt };
+        expect(await registry.touch(ref(r), r.lastActivity + 900, r.retainUntil + 900, old)).toEqual({ ...r, lastActivity: r.lastActivity + 10 });
+        expect(await registry.get(ref(r))).toEqual({ ...r, lastActivity: r.lastActivity + 10 });
+        const revoked = record();
+        await registry.create(revoked);
+        await registry.revoke(ref(revoked));
+        expect(await registry.touch(ref(revoked), h.now(), h.now() + 60_000, within)).toBeNull();
+        expect(await registry.get(ref(revoked))).toBeNull();
+      });
+
       it('extends the retention so the record outlives its first retainUntil', async () => {
         const r = record({ retainUntil: h.now() + shortRetention });
         await registry.create(r);

@@ -41,6 +41,20 @@ export interface SessionRecord extends SessionRef {
   retainUntil: number;
 }
 
+/**
+ * Conditions of {@link SessionRegistry.touch}, so a request can check the
+ * timeouts and record activity in one atomic step (one Redis round trip): a
+ * record past either limit is returned as it is, untouched, and the caller
+ * ends it. Checking inside the operation matters: a separate check and touch
+ * would let a concurrent touch bring an expired session back to life.
+ */
+export interface TouchLimits {
+  /** Touch only when the stored `lastActivity` is later than this (epoch ms): not idle-expired. */
+  activeAfter: number;
+  /** Touch only when `createdAt` is later than this (epoch ms): not past its absolute lifetime. `null`: no limit. */
+  createdAfter: number | null;
+}
+
 /** Fields {@link SessionRegistry.update} may change. */
 export type SessionRecordPatch = Partial<Pick<SessionRecord, 'authHash' | 'authenticatedAt' | 'ip' | 'userAgent'>>;
 
@@ -69,9 +83,16 @@ export interface SessionRegistry {
    * Moves `lastActivity` and `retainUntil` forward to the given values
    * (each becomes the larger of stored and given). Returns the updated record,
    * or `null` when the session is unknown: a touch never recreates a revoked
-   * session.
+   * session. With `limits`, a record past them is returned unchanged.
    */
-  touch(ref: SessionRef, lastActivity: number, retainUntil: number): Promise<SessionRecord | null>;
+  touch(ref: SessionRef, lastActivity: number, retainUntil: number, limits?: TouchLimits): Promise<SessionRecord | null>;
+  /**
+   * True when `touch` honours its `limits`; the adapter then checks the
+   * timeouts and records activity in one call. For a registry without it (one
+   * written before limits existed would ignore them and could touch an expired
+   * session back to life), the adapter reads first and touches after.
+   */
+  readonly touchLimits?: boolean;
   /** Changes some fields of a live record; `null` when unknown. */
   update(ref: SessionRef, patch: SessionRecordPatch): Promise<SessionRecord | null>;
   /** The user's live sessions, oldest first. */

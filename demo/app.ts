@@ -130,11 +130,8 @@ const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   let status = 500;
   let code = 'internal_error';
   let message = 'Something went wrong on our side.';
-  if (err?.name === 'SessionStoreUnavailableError') {
-    status = 503;
-    code = 'session_store_unavailable';
-    message = 'The session store is unavailable. Try again in a moment.';
-  } else if (err?.type === 'entity.too.large') {
+  // SessionStoreUnavailableError never gets here: guard.errorHandler, mounted just before, answers it with 503.
+  if (err?.type === 'entity.too.large') {
     status = 413;
     code = 'payload_too_large';
     message = 'The request body is too large.';
@@ -150,5 +147,5 @@ const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     sendError(res, status, code, message);
     return;
   }
-  renderPage(res, { title: status === 503 ? 'Temporarily unavailable' : 'Error', user: null, status, body: html`<p>${message}</p>` });
+  renderPage(res, { title: 'Error', user: null, status, body: html`<p>${message}</p>` });
 };

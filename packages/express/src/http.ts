@@ -10,12 +10,11 @@ export function sendError(res: Response, code: ErrorCode, message: string, heade
 }
 
 /**
- * Answers 500 `internal_error` for a failure that is not the client's and not
- * the store's. The code is outside `ERROR_CODES` on purpose: clients treat it as
- * an unknown failure.
+ * Answers 500 `internal_error` for a failure that is neither the client's nor
+ * the store's.
  */
 export function sendInternalError(res: Response): void {
-  res.status(500).set('Cache-Control', 'no-store').json({ error: 'internal_error', message: 'Something went wrong on the server.' });
+  sendError(res, 'internal_error', 'Something went wrong on the server.');
 }
 
 /**

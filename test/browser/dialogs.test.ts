@@ -61,6 +61,9 @@ async function signedIn(user: 'alice' | 'bob' | 'admin' = 'alice'): Promise<Sess
  * keeps its real policy.
  */
 async function axeViolations(page: Page): Promise<string[]> {
+  // A dialog fades in over 0.2 s; checked mid-fade, its half-transparent text fails colour contrast
+  // although nobody reads it then. Check what users read: the page once its animations have finished.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined))));
   await page.evaluate(AXE_SOURCE);
   const results = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;

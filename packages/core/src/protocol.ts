@@ -87,6 +87,18 @@ export interface PingResponse {
   expireAfter: number;
   /** Seconds of absolute lifetime left; `null` without an absolute lifetime. */
   absoluteRemaining: number | null;
+  /**
+   * Opaque tag of this session (its public id, never the session id), so tabs
+   * can tell messages about their own session from those of another session
+   * in the same browser. Absent from servers older than this field.
+   */
+  session?: string;
+  /**
+   * Opaque tag of the signed-in user (an HMAC of the user id, the same for
+   * every session of that user), so preserved form fields are restored only
+   * for the user who typed them. Absent from servers older than this field.
+   */
+  user?: string;
 }
 
 /** Result of a validator: the value, or an error code and message. */
@@ -123,14 +135,31 @@ export function parsePingRequest(body: unknown): Parsed<PingRequest> {
 export function parsePingResponse(body: unknown): Parsed<PingResponse> {
   const bad = (message: string): Parsed<PingResponse> => ({ ok: false, error: 'invalid_body', message });
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return bad('The answer is not an object.');
-  const { idleFor, warnAfter, expireAfter, absoluteRemaining } = body as Record<string, unknown>;
+  const { idleFor, warnAfter, expireAfter, absoluteRemaining, session, user } = body as Record<string, unknown>;
   if (!isFiniteNonNegative(idleFor)) return bad('"idleFor" is not a number of seconds.');
   if (!isFiniteNonNegative(warnAfter) || warnAfter === 0) return bad('"warnAfter" is not a positive number.');
   if (!isFiniteNonNegative(expireAfter) || expireAfter <= warnAfter) return bad('"expireAfter" is not after "warnAfter".');
   if (absoluteRemaining !== null && !isFiniteNonNegative(absoluteRemaining)) {
     return bad('"absoluteRemaining" is neither null nor a number of seconds.');
   }
-  return { ok: true, value: { idleFor, warnAfter, expireAfter, absoluteRemaining } };
+  if (session !== undefined && !isTag(session)) return bad('"session" is not a session tag.');
+  if (user !== undefined && !isTag(user)) return bad('"user" is not a user tag.');
+  return {
+    ok: true,
+    value: {
+      idleFor,
+      warnAfter,
+      expireAfter,
+      absoluteRemaining,
+      ...(session === undefined ? {} : { session }),
+      ...(user === undefined ? {} : { user }),
+    },
+  };
+}
+
+/** A session or user tag: 1 to 64 URL-safe characters. */
+function isTag(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
 }
 
 /**

@@ -9,6 +9,7 @@ import { Router } from 'express';
 import type { GuardContext } from './context.js';
 import { sendError } from './http.js';
 import { readJsonBody } from './json-body.js';
+import { computeUserTag } from './public-id.js';
 import { destroyCurrentSession, finishRevocation } from './revocation.js';
 import { asyncHandler, passesCsrf, requireSession, sendBodyError } from './router-support.js';
 
@@ -51,6 +52,8 @@ export function createPingRouter(ctx: GuardContext): Router {
         warnAfter: options.policy.warnAfter,
         expireAfter: options.policy.expireAfter,
         absoluteRemaining: timing.absoluteRemaining === null ? null : timing.absoluteRemaining / 1000,
+        session: touched.publicId,
+        user: computeUserTag(options.secrets[0], touched.userId),
       };
       res.set('Cache-Control', 'no-store').json(answer);
     }),

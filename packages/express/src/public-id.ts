@@ -15,3 +15,13 @@ const PUBLIC_ID = /^[A-Za-z0-9_-]{43}$/;
 export function isPublicId(value: unknown): value is string {
   return typeof value === 'string' && PUBLIC_ID.test(value);
 }
+
+/**
+ * An opaque tag of a user, the same for every session of that user and
+ * different for every other user: the ping answer carries it so the client
+ * can keep one user's saved form fields from another. An HMAC, so it reveals
+ * nothing about the user id.
+ */
+export function computeUserTag(secret: string, userId: string): string {
+  return createHmac('sha256', secret).update(`sessionguard:user-tag:${userId}`).digest('base64url').slice(0, 32);
+}

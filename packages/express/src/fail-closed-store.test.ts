@@ -21,6 +21,20 @@ class FlakyStore extends session.MemoryStore {
   }
 }
 
+/**
+ * A MemoryStore that answers a missing session as a file store does: with an
+ * ENOENT error (session-file-store reads `<sid>.json`, gone after sign-out).
+ */
+class FileLikeStore extends session.MemoryStore {
+  override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
+    super.get(sid, (error, data) => {
+      if (error || data) return callback(error, data);
+      const missing = Object.assign(new Error(`ENOENT: no such file or directory, open 'sessions/${sid}.json'`), { code: 'ENOENT' });
+      callback(missing);
+    });
+  }
+}
+
 let server: Server | null = null;
 let guard: SessionGuard | null = null;
 afterEach(async () => {
@@ -42,6 +56,10 @@ async function startApp(store: session.Store) {
   app.use(guard.middleware);
   app.post('/login', async (req, res) => {
     await guard!.login(req, 'alice');
+    res.json({ ok: true });
+  });
+  app.post('/logout', async (req, res) => {
+    await guard!.logout(req);
     res.json({ ok: true });
   });
   app.get('/api/me', (req, res) => void res.json({ userId: guard!.userId(req) }));
@@ -103,6 +121,29 @@ describe('failClosedStore with guard.errorHandler', () => {
     );
     const data = await new Promise((resolve) => plain.get('y', (_error, value) => resolve(value)));
     expect(data).toMatchObject({ cookie: {} });
+  });
+
+  it('lets a request go on as anonymous, not 503, when a file-like store finds no session file (ENOENT) after sign-out', async () => {
+    const store = failClosedStore(new FileLikeStore(), { timeout: 500 });
+    const { agent, logs } = await startApp(store);
+    await agent.post('/login').expect(200);
+    await agent.get('/api/me').set('Accept', 'application/json').expect(200, { userId: 'alice' });
+    await agent.post('/logout').expect(200);
+    // The browser still sends the old cookie; its session file is gone.
+    await agent.get('/api/me').set('Accept', 'application/json').expect(200, { userId: null });
+    await agent.get('/page').set('Accept', 'text/html').expect(200, '<p>null</p>');
+    await agent.post('/login').expect(200);
+    await agent.get('/api/me').set('Accept', 'application/json').expect(200, { userId: 'alice' });
+    expect(logs.filter((line) => line.startsWith('session store unavailable'))).toEqual([]);
+  });
+
+  it('lets a cookie whose session file never existed go on as anonymous', async () => {
+    const store = failClosedStore(new FileLikeStore(), { timeout: 500 });
+    const { agent } = await startApp(store);
+    await agent.post('/login').expect(200);
+    // As after a restart with an emptied session directory.
+    store.clear();
+    await agent.get('/api/me').set('Accept', 'application/json').expect(200, { userId: null });
   });
 
   it('rejects a timeout that is not a positive number, naming the option', () => {

@@ -79,15 +79,18 @@ export function accountRoutes(ctx: DemoContext): Router {
         const body = (req.body ?? {}) as Record<string, unknown>;
         const current = typeof body.current_password === 'string' ? body.current_password : '';
         const proposed = typeof body.new_password === 'string' ? body.new_password : '';
-        if (failures.blocked(user.username)) {
+        // Counted before the (slow) check, so concurrent guesses cannot all slip under the limit.
+        const ticket = failures.reserve(user.username);
+        if (!ticket) {
+          res.setHeader('Retry-After', String(failures.retryAfter(user.username)));
           renderPasswordPage(res, user, { status: 429, errors: { current: 'Too many failed attempts. Wait a few minutes and try again.' } });
           return;
         }
         if (!(await ctx.users.verify(user.username, current))) {
-          failures.hit(user.username);
           renderPasswordPage(res, user, { status: 400, errors: { current: 'Your current password is not right.' } });
           return;
         }
+        ticket.giveBack();
         if (proposed.length < MIN_PASSWORD_LENGTH || proposed.length > 200) {
           renderPasswordPage(res, user, { status: 400, errors: { next: `Choose a new password of at least ${MIN_PASSWORD_LENGTH} characters.` } });
           return;

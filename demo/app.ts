@@ -17,7 +17,7 @@ import type { DemoContext } from './context.js';
 import { html } from './html.js';
 import { renderPage } from './layout.js';
 import { log, requestLogger } from './logger.js';
-import { securityHeaders, sendError, wantsJson } from './security.js';
+import { malformedPathGuard, noStore, securityHeaders, sendError, wantsJson } from './security.js';
 import type { Stores } from './stores.js';
 import { createClock, testClockRouter } from './test-clock.js';
 import type { UserDirectory } from './users.js';
@@ -73,10 +73,15 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
   const context: DemoContext = { config, users, guard, clock, notes: new Map() };
   const app = express();
   app.disable('x-powered-by');
-  if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
 
   app.use(requestLogger);
   app.use(securityHeaders);
+  app.use(
+    malformedPathGuard((res, status, message) =>
+      renderPage(res, { title: 'Bad request', user: null, status, body: html`<p>${message} <a href="/">Go to the work page</a>.</p>` }),
+    ),
+  );
   if (config.testClock) app.use(testClockRouter(clock));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -84,6 +89,9 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
   // Static files come before the session: fetching them is not user activity.
   app.use('/sessionguard', express.static(clientDist(), { index: false, maxAge: '1h' }));
   app.use('/static', express.static(publicDir(), { index: false, maxAge: '1h' }));
+
+  // API answers describe one user at one instant: never cached (pages set it in renderPage, errors in sendError).
+  app.use('/api', noStore);
 
   // Through the guard: it checks these settings at start-up and makes the store fail closed (503, not 500 or a hang).
   app.use(
@@ -139,6 +147,11 @@ const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     status = 400;
     code = 'invalid_body';
     message = 'The request body is not valid JSON.';
+  } else if (err?.name === 'URIError') {
+    // A route parameter with malformed percent-encoding; malformedPathGuard answers most of these first.
+    status = 400;
+    code = 'invalid_parameter';
+    message = 'The address has a malformed percent-encoding.';
   } else {
     log(`error on ${req.method} ${req.path}: ${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`);
   }

@@ -61,7 +61,9 @@ export function authRoutes(ctx: DemoContext): Router {
       const password = field(req.body, 'password');
       const returnTo = safeNext(field(req.body, 'next'));
       const failureKey = `${req.ip ?? 'unknown'}|${username.toLowerCase()}`;
-      if (failures.blocked(failureKey)) {
+      // Counted before the (slow) check, so concurrent guesses cannot all slip under the limit.
+      const ticket = failures.reserve(failureKey);
+      if (!ticket) {
         res.setHeader('Retry-After', String(failures.retryAfter(failureKey)));
         const message = 'Too many failed attempts. Wait a few minutes and try again.';
         if (isJson(req)) sendError(res, 429, 'rate_limited', message);
@@ -70,13 +72,14 @@ export function authRoutes(ctx: DemoContext): Router {
       }
       const user = username && password ? await ctx.users.verify(username, password) : null;
       if (!user) {
-        failures.hit(failureKey);
         log('sign-in refused: invalid credentials');
         const message = 'The username or password is not right.';
         if (isJson(req)) sendError(res, 401, 'invalid_credentials', message);
         else renderLogin(res, { next: returnTo, username, error: message, status: 401 });
         return;
       }
+      // Only a success gives its count back: failures, and errors on the way, keep theirs.
+      ticket.giveBack();
       await ctx.guard.login(req, user.username);
       log(`signed in: ${user.username}`);
       if (isJson(req)) res.json({ username: user.username });

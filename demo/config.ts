@@ -4,6 +4,16 @@
  * tests): change it only on purpose.
  */
 import { randomBytes } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** The fixed secret used with `REDIS_URL` and no `SESSION_SECRET`: public (it is in this file), for development only. */
+export const DEVELOPMENT_SECRET = 'sessionguard-demo-development-secret';
+
+/**
+ * What Express's `trust proxy` setting receives: a hop count, all or nothing,
+ * or a list of addresses, subnets and proxy-addr's names.
+ */
+export type TrustProxy = boolean | number | string[];
 
 export interface DemoConfig {
   /** `PORT`, default 3000. */
@@ -26,10 +36,21 @@ export interface DemoConfig {
   secrets: string[];
   /** `NODE_ENV=production`: secure cookies, no development fallbacks. */
   production: boolean;
-  /** `TRUST_PROXY`: Express's `trust proxy` setting, for HTTPS behind a reverse proxy. */
-  trustProxy: string | undefined;
+  /**
+   * `TRUST_PROXY`: Express's `trust proxy` setting, for HTTPS behind a reverse
+   * proxy, parsed (see {@link parseTrustProxy}); `undefined` when unset.
+   */
+  trustProxy: TrustProxy | undefined;
   /** `SESSIONGUARD_TEST_CLOCK=1`: test-only loopback route that advances the server clock. Off by default. */
   testClock: boolean;
+  /** `REQUEST_TIMEOUT`, seconds to receive a whole request (headers and body); default 30. */
+  requestTimeout: number;
+  /** `HEADERS_TIMEOUT`, seconds to receive a request's headers; default 20, below `REQUEST_TIMEOUT`. */
+  headersTimeout: number;
+  /** `KEEP_ALIVE_TIMEOUT`, seconds an idle kept-alive connection stays open; default 5. */
+  keepAliveTimeout: number;
+  /** What the operator should hear about at start-up (the server logs each line). */
+  warnings: string[];
 }
 
 /** Thrown for a configuration the demo refuses to start with. */
@@ -52,6 +73,58 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(`${name} must be 1 or 0, got "${raw}".`);
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 32;
+
+/** Why one `TRUST_PROXY` list entry (an address, `address/prefix`, or a name) is refused; `null` when it is fine. */
+function proxyEntryProblem(entry: string): string | null {
+  if (PROXY_NAMES.has(entry)) return null;
+  const slash = entry.indexOf('/');
+  const address = slash === -1 ? entry : entry.slice(0, slash);
+  // Node's checks are strict (dotted-quad decimal IPv4, no zone id); Express's parser would also take
+  // "1" as 0.0.0.1 or "0x7f.1" as 127.0.0.1, which is never what an operator meant.
+  const max = isIPv4(address) ? 32 : isIPv6(address) && !address.includes('%') ? 128 : 0;
+  if (max === 0) return `"${entry}" is not an IP address, a subnet (address/prefix) or one of ${[...PROXY_NAMES].join(', ')}`;
+  if (slash === -1) return null;
+  const prefix = entry.slice(slash + 1);
+  if (!/^[0-9]{1,3}$/.test(prefix) || Number(prefix) < 1 || Number(prefix) > max) {
+    return `"${entry}" has no valid prefix length (1 to ${max} after the /)`;
+  }
+  return null;
+}
+
+/**
+ * Parses `TRUST_PROXY` the way operators write it: `1`, `2`, … trust that many
+ * hops (a number: Express would read the string "1" as the address 0.0.0.1);
+ * `true` or `false`; or a comma-separated list of addresses, subnets
+ * (`10.0.0.0/8`) and the names `loopback`, `linklocal`, `uniquelocal`.
+ * Anything else is refused with a ConfigError rather than misread.
+ */
+export function parseTrustProxy(raw: string | undefined): TrustProxy | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim();
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > MAX_PROXY_HOPS) throw new ConfigError(`TRUST_PROXY=${value}: a hop count must be at most ${MAX_PROXY_HOPS}.`);
+    return hops;
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const names = entries.map((entry) => (PROXY_NAMES.has(entry.toLowerCase()) ? entry.toLowerCase() : entry));
+  for (const entry of names) {
+    if (entry === '') throw new ConfigError(`TRUST_PROXY="${raw}" has an empty entry; write e.g. 1, loopback or 10.0.0.0/8,192.0.2.1.`);
+    const problem = proxyEntryProblem(entry);
+    if (problem) {
+      throw new ConfigError(
+        `TRUST_PROXY="${raw}": ${problem}. Write a hop count (1, 2, …), true, false, or a comma-separated list of addresses, subnets and loopback, linklocal, uniquelocal.`,
+      );
+    }
+  }
+  return names;
+}
+
 /** Reads and validates the configuration. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const production = env.NODE_ENV === 'production';
@@ -64,14 +137,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     throw new ConfigError(`EXPIRE_AFTER (${expireAfter}) must be at least 20 seconds after WARN_AFTER (${warnAfter}).`);
   }
   const redisUrl = env.REDIS_URL || undefined;
+  const warnings: string[] = [];
   let secrets = (env.SESSION_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (secrets.length === 0) {
     if (production) throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production.');
     // Several processes sharing Redis must share the secret; one process alone may pick its own.
-    secrets = redisUrl ? ['sessionguard-demo-development-secret'] : [randomBytes(32).toString('base64url')];
+    secrets = redisUrl ? [DEVELOPMENT_SECRET] : [randomBytes(32).toString('base64url')];
+    if (redisUrl) {
+      warnings.push(
+        'warning: REDIS_URL is set without SESSION_SECRET, so the demo signs cookies with its public development secret ' +
+          '(anyone can forge a session cookie); set SESSION_SECRET to secrets of your own (at least 32 characters).',
+      );
+    }
   }
   const testClock = flag(env, 'SESSIONGUARD_TEST_CLOCK');
   if (testClock && production) throw new ConfigError('SESSIONGUARD_TEST_CLOCK is for tests only and refused when NODE_ENV=production.');
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  const requestTimeout = seconds(env, 'REQUEST_TIMEOUT', 30);
+  const headersTimeout = seconds(env, 'HEADERS_TIMEOUT', 20);
+  const keepAliveTimeout = seconds(env, 'KEEP_ALIVE_TIMEOUT', 5);
+  if (headersTimeout >= requestTimeout) {
+    throw new ConfigError(`HEADERS_TIMEOUT (${headersTimeout}) must be below REQUEST_TIMEOUT (${requestTimeout}).`);
+  }
   return {
     port,
     host: env.HOST || undefined,
@@ -83,7 +170,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     redisUrl,
     secrets,
     production,
-    trustProxy: env.TRUST_PROXY || undefined,
+    trustProxy,
     testClock,
+    requestTimeout,
+    headersTimeout,
+    keepAliveTimeout,
+    warnings,
   };
 }

@@ -3,22 +3,23 @@
  * environment (see config.ts and demo/README.md); logs go to stdout; SIGTERM
  * and SIGINT stop it cleanly.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDemoApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
+import { createDemoServer } from './http-server.js';
 import { log } from './logger.js';
 import { createStores } from './stores.js';
 import { createUserDirectory } from './users.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
+  for (const warning of config.warnings) log(warning);
   const stores = await createStores(config);
   const users = await createUserDirectory(stores.credentials);
   const { app, context } = createDemoApp(config, users, stores);
   if (config.testClock) log('warning: SESSIONGUARD_TEST_CLOCK=1, the loopback test clock route is on (tests only)');
 
-  const server = createServer(app);
+  const server = createDemoServer(app, config);
   server.listen({ port: config.port, host: config.host });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -3,6 +3,8 @@ import type { GuardContext } from './context.js';
 import { sendError } from './http.js';
 import { readJsonBody } from './json-body.js';
 import type { RateLimiter } from './rate-limit.js';
+import { isFreshlyAuthenticated } from './freshness.js';
+import { recheckBeforeChange } from './recheck.js';
 import { revokeUserSessions } from './revocation.js';
 import { asyncHandler, sendBodyError } from './router-support.js';
 import { guardStateChange } from './sessions-router.js';
@@ -28,7 +30,9 @@ function parseUserIds(body: unknown): string[] | null {
 
 /**
  * The admin router: `POST /revoke` with `{"userIds": [...]}` signs those
- * users out everywhere. Every target is checked with `canRevoke(actor,
+ * users out everywhere. The acting admin needs a sign-in at most
+ * `adminReauthenticateWithin` seconds old (403 `reauthentication_required`),
+ * and must still be signed in once the body has arrived. Every target is checked with `canRevoke(actor,
  * target, req)` before anything is revoked: one forbidden target makes the
  * whole request 403 `forbidden` and changes nothing.
  */
@@ -39,6 +43,10 @@ export function createAdminRouter(ctx: GuardContext, limiter: RateLimiter | null
     asyncHandler(async (req, res) => {
       const actor = await guardStateChange(ctx, limiter, req, res);
       if (!actor) return;
+      const { adminReauthenticateWithin } = ctx.options;
+      if (adminReauthenticateWithin !== false && !isFreshlyAuthenticated(actor, ctx.options.now(), adminReauthenticateWithin)) {
+        return sendError(res, 'reauthentication_required', 'Sign in again to sign other users out.');
+      }
       const body = await readJsonBody(req, MAX_ADMIN_BODY_BYTES);
       if (!body.ok) return sendBodyError(res, body);
       const userIds = parseUserIds(body.value);
@@ -50,6 +58,8 @@ export function createAdminRouter(ctx: GuardContext, limiter: RateLimiter | null
         ctx.options.logger.warn('admin revoke forbidden', { actor: actor.userId, publicId: actor.publicId, targets: userIds.length });
         return sendError(res, 'forbidden', 'You may not sign out at least one of these users; nobody was signed out.');
       }
+      // The body may have arrived long after the request started: act only if the admin is still signed in now.
+      if (!(await recheckBeforeChange(ctx, req, res))) return;
       // No prototype: user ids such as "__proto__" stay plain keys.
       const revoked = Object.create(null) as Record<string, number>;
       for (const target of userIds) {

@@ -5,13 +5,14 @@ import { createAdminRouter } from './admin-router.js';
 import { createContext } from './context.js';
 import type { SessionGuardEvents } from './events.js';
 import { createAccountActions, type AccountActions } from './login.js';
-import { isSessionStoreUnavailableError } from './errors.js';
+import { isSessionEndedError, isSessionStoreUnavailableError } from './errors.js';
 import { failClosedStore } from './fail-closed-store.js';
 import { createRequireRecentSignIn } from './freshness.js';
-import { createMiddleware, respondStoreUnavailable } from './middleware.js';
+import { createMiddleware, respondEnded, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { createPingRouter } from './ping-router.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createRecheckSession } from './recheck.js';
 import type { SessionRegistry } from './registry/types.js';
 import { createJsonErrorHandler } from './router-support.js';
 import { checkSessionOptions, type CheckSessionOptionsOptions, type SessionOptionsProblem } from './session-options-check.js';
@@ -28,7 +29,9 @@ export interface SessionGuard extends AccountActions {
   /**
    * App-wide error handler, mounted last: a session store or registry that is
    * down or slow (SessionStoreUnavailableError, e.g. from {@link failClosedStore})
-   * gets 503 `session_store_unavailable` with `Retry-After` and a log line;
+   * gets 503 `session_store_unavailable` with `Retry-After` and a log line; a
+   * session that ended during the request (SessionEndedError, from
+   * `passwordChanged` or `reauthenticated`) gets 401 or a redirect to sign in;
    * any other error goes on to the app's own handler.
    */
   errorHandler: ErrorRequestHandler;
@@ -41,6 +44,17 @@ export interface SessionGuard extends AccountActions {
    * app.post('/account/email', guard.requireRecentSignIn(), changeEmail);
    */
   requireRecentSignIn(withinSeconds?: number): RequestHandler;
+  /**
+   * Middleware for the app's own state-changing routes, mounted after the
+   * body parser: asks the registry again whether the session is still live,
+   * so a request whose body arrived after its session was revoked or expired
+   * changes nothing (401 for API requests, a redirect to sign in otherwise).
+   * Anonymous requests pass.
+   *
+   * @example
+   * app.post('/notes', express.json(), guard.recheckSession, saveNotes);
+   */
+  recheckSession: RequestHandler;
   /** `session.created`, `session.revoked`, `session.expired`. */
   events: SessionGuardEvents;
   /** The timing policy in force (seconds). */
@@ -57,7 +71,7 @@ export interface SessionGuard extends AccountActions {
    * @example
    * app.use(guard.session({ secret, store: new RedisStore({ client }), resave: false, saveUninitialized: false, cookie }));
    */
-  session(sessionOptions: SessionOptions, checkOptions?: CheckSessionOptionsOptions): RequestHandler;
+  session(sessionOptions?: SessionOptions, checkOptions?: CheckSessionOptionsOptions): RequestHandler;
   /** {@link checkSessionOptions} with this guard's `expireAfter` and `absoluteTimeout`. */
   checkSessionOptions(sessionOptions: SessionOptions, options?: CheckSessionOptionsOptions): SessionOptionsProblem[];
   /** Stops the default memory registry's timer (a registry you passed in is yours to close). */
@@ -80,10 +94,11 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
   const resolved = resolveOptions(options);
   const ctx = createContext(resolved);
   const limiter = resolved.rateLimit ? createRateLimiter({ ...resolved.rateLimit, now: resolved.now }) : null;
+  const pingLimiter = resolved.pingRateLimit ? createRateLimiter({ ...resolved.pingRateLimit, now: resolved.now }) : null;
   const errorHandler = createJsonErrorHandler(ctx);
 
   const router = Router();
-  router.use(createPingRouter(ctx), createSessionsRouter(ctx, limiter), errorHandler);
+  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter), errorHandler);
   const adminRouter = Router();
   adminRouter.use(createAdminRouter(ctx, limiter), errorHandler);
 
@@ -100,9 +115,12 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     router,
     adminRouter,
     errorHandler: (error, req, res, next) => {
-      if (isSessionStoreUnavailableError(error) && !res.headersSent) respondStoreUnavailable(ctx, req, res, error);
+      if (res.headersSent) next(error);
+      else if (isSessionStoreUnavailableError(error)) respondStoreUnavailable(ctx, req, res, error);
+      else if (isSessionEndedError(error)) respondEnded(ctx, req, res, error.code);
       else next(error);
     },
+    recheckSession: createRecheckSession(ctx),
     requireRecentSignIn(withinSeconds = resolved.reauthenticateWithin) {
       if (!(typeof withinSeconds === 'number' && Number.isFinite(withinSeconds) && withinSeconds > 0)) {
         throw new SessionGuardConfigError('withinSeconds', `of requireRecentSignIn must be a positive number of seconds, got ${String(withinSeconds)}`);
@@ -113,7 +131,7 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     policy: resolved.policy,
     registry: resolved.registry,
     checkSessionOptions: checkWithPolicy,
-    session(sessionOptions, checkOptions) {
+    session(sessionOptions = {} as SessionOptions, checkOptions) {
       checkWithPolicy(sessionOptions, checkOptions);
       if (!sessionOptions.store) return expressSession(sessionOptions);
       const store = failClosedStore(sessionOptions.store, { timeout: resolved.storeTimeout });

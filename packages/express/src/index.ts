@@ -9,7 +9,7 @@
 export type { SessionGuardRequestInfo, SessionGuardSessionData } from './augment.js';
 export { createSessionGuard, type SessionGuard } from './guard.js';
 export { defaultIsApiRequest, MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
-export type { AccountActions, RevokeUserOptions } from './login.js';
+export type { AccountActions, LoginOptions, RevokeUserOptions } from './login.js';
 export type {
   RevocationReason,
   SessionEventBase,
@@ -30,7 +30,7 @@ export {
 } from './session-options-check.js';
 export type { SessionList, SessionSummary, RevokedCount } from './sessions-router.js';
 export { MAX_ADMIN_TARGETS, type AdminRevokeResult } from './admin-router.js';
-export { isSessionStoreUnavailableError, SessionStoreUnavailableError } from './errors.js';
+export { isSessionEndedError, isSessionStoreUnavailableError, SessionEndedError, SessionStoreUnavailableError } from './errors.js';
 export { failClosedStore, type FailClosedStoreOptions } from './fail-closed-store.js';
 export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
 export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';

@@ -8,6 +8,7 @@ import { guardSessionSave } from './no-resurrection.js';
 import type { UserPolicy } from './options.js';
 import type { SessionRecord } from './registry/types.js';
 import { readSessionData } from './resolve-session.js';
+import { SessionEndedError } from './errors.js';
 import { announceEnded, destroyCurrentSession, finishRevocation, revokeUserSessions } from './revocation.js';
 import { getSessionState, setSessionState } from './session-state.js';
 
@@ -17,15 +18,35 @@ export interface RevokeUserOptions {
   reason?: RevocationReason;
 }
 
+/** Options of `login`. */
+export interface LoginOptions {
+  /**
+   * The session auth hash of the credential the app just checked: what
+   * `getSessionAuthHash(userId)` returned when the password was verified,
+   * computed from the same credential record. The session is bound to it.
+   * Without it, `login` asks `getSessionAuthHash` again, and a password
+   * change landing between the app's check and that call would bind a
+   * sign-in made with the old password to the new hash, so the session would
+   * survive the change. With it, such a session ends at its next request.
+   * @default what `getSessionAuthHash(userId)` returns now
+   */
+  sessionAuthHash?: string | null;
+}
+
 /** Signing in and out, and the account events that end sessions. */
 export interface AccountActions {
   /**
    * Signs `userId` in on this request's session, after the app checked the
    * credentials. Regenerates the session id (no fixation; the old session's
    * data is not carried over), records the session in the registry and saves
-   * it, then applies `singleSession`.
+   * it, then applies `singleSession`. Pass `sessionAuthHash` (the hash of the
+   * credential that was checked) when the app uses `getSessionAuthHash`.
+   *
+   * @example
+   * const { user, sessionAuthHash } = await users.verify(username, password);
+   * await guard.login(req, user.id, { sessionAuthHash });
    */
-  login(req: Request, userId: string): Promise<void>;
+  login(req: Request, userId: string, options?: LoginOptions): Promise<void>;
   /** Ends the current session (all of the user's with `logoutEverywhere`) and destroys its data. */
   logout(req: Request): Promise<void>;
   /**
@@ -34,9 +55,14 @@ export interface AccountActions {
    * its session stays signed in under a new session id (its data is kept) with
    * a fresh auth hash; otherwise (an admin resetting someone's password) every
    * session of the user ends. Call it after the new password is stored, so
-   * `getSessionAuthHash` already returns the new hash.
+   * `getSessionAuthHash` already returns the new hash. When this request's
+   * own session was ended meanwhile (an admin's "sign out everywhere", a
+   * revocation from another device), nothing is created: it throws
+   * {@link SessionEndedError} (`session_revoked`), which `guard.errorHandler`
+   * answers with 401 or a redirect to sign in. `options.sessionAuthHash`:
+   * the hash of the new credential, as for `login` (default: asked now).
    */
-  passwordChanged(req: Request, userId: string): Promise<void>;
+  passwordChanged(req: Request, userId: string, options?: LoginOptions): Promise<void>;
   /**
    * Ends every session of `userId` from code (admin force-logout), destroying
    * their data through the `store` option or, without it, the store of the
@@ -48,7 +74,9 @@ export interface AccountActions {
   /**
    * Marks the current session as freshly authenticated (after the app checked
    * the password again), for actions that need a recent sign-in. The session
-   * gets a new id (OWASP ASVS 5.0 7.2.4) and keeps its data and its absolute lifetime.
+   * gets a new id (OWASP ASVS 5.0 7.2.4) and keeps its data and its absolute
+   * lifetime. Throws {@link SessionEndedError} and creates nothing when the
+   * session was ended during the request.
    */
   reauthenticated(req: Request): Promise<void>;
 }
@@ -77,9 +105,16 @@ async function applies(policy: UserPolicy, userId: string, req: Request): Promis
 export function createAccountActions(ctx: GuardContext): AccountActions {
   const { registry, options } = ctx;
 
-  const authHashFor = async (userId: string): Promise<string | null> => {
-    if (!options.getSessionAuthHash) return null;
-    const appHash = (await options.getSessionAuthHash(userId)) ?? null;
+  /** The signed auth hash to bind a session to: of the given (verified) app hash, else of the current one. */
+  const authHashFor = async (userId: string, verified: string | null | undefined): Promise<string | null> => {
+    let appHash = verified;
+    if (appHash === undefined) {
+      if (!options.getSessionAuthHash) return null;
+      appHash = (await options.getSessionAuthHash(userId)) ?? null;
+    }
+    if (appHash !== null && typeof appHash !== 'string') {
+      throw new TypeError('sessionguard: login(req, userId, { sessionAuthHash }) needs a string or null');
+    }
     return appHash === null ? null : signAuthHash(options.secrets[0], userId, appHash);
   };
 
@@ -87,7 +122,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
   const establish = async (
     req: Request,
     userId: string,
-    base: { createdAt: number; authenticatedAt: number },
+    base: { createdAt: number; authenticatedAt: number; authHash: string | null },
   ): Promise<SessionRecord> => {
     const now = options.now();
     const record: SessionRecord = {
@@ -99,7 +134,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       authenticatedAt: base.authenticatedAt,
       ip: req.ip ?? null,
       userAgent: req.get('user-agent') ?? null,
-      authHash: await authHashFor(userId),
+      authHash: base.authHash,
       retainUntil: ctx.retainUntil(now, base.createdAt),
     };
     await registry.create(record);
@@ -131,33 +166,46 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
    * Gives the current session a new id (and a fresh sign-in time) while it
    * lives on: same user, same creation time (the absolute lifetime still
    * counts from the first sign-in), same app data.
+   *
+   * The old record is removed first, atomically, and its removal decides: if
+   * it was already gone (revoked or expired since the request started), the
+   * session is not renewed but ended, and nothing is created. Creating first
+   * and removing after would let a revocation landing in between be undone
+   * by the renewal.
    */
-  const renewCurrent = async (req: Request, current: SessionRecord, method: string): Promise<void> => {
+  const renewCurrent = async (req: Request, current: SessionRecord, method: string, authHash: string | null): Promise<void> => {
     const session = requireSessionObject(req, method);
+    // No announcement: the session lives on under its new id.
+    const removed = await registry.revoke({ sessionId: current.sessionId, userId: current.userId });
+    if (!removed) {
+      await destroyCurrentSession(ctx, req);
+      options.logger.info(`${method}: the session ended during the request; not renewed`, { publicId: current.publicId, userId: current.userId });
+      throw new SessionEndedError('session_revoked');
+    }
     // Keep the app's data across the new id; only the cookie and the guard's own data are rebuilt.
     const { cookie: _cookie, sessionguard: _guard, ...appData } = session as unknown as Record<string, unknown>;
     await callback((done) => session.regenerate(done));
     Object.assign(req.session as object, appData);
-    await establish(req, current.userId, { createdAt: current.createdAt, authenticatedAt: options.now() });
-    // The old id is gone from the store (regenerate); forget it in the registry without announcing an end: the session lives on.
-    await registry.revoke({ sessionId: current.sessionId, userId: current.userId });
+    await establish(req, current.userId, { createdAt: removed.createdAt, authenticatedAt: options.now(), authHash });
   };
 
   return {
-    async login(req, userId) {
+    async login(req, userId, loginOptions = {}) {
       checkUserId(userId, 'login');
       const session = requireSessionObject(req, 'login');
       ctx.captureStore(req);
+      const authHash = await authHashFor(userId, loginOptions.sessionAuthHash);
       const previous = await findCurrent(req);
       if (previous) {
-        // Signing in over a live session ends it: its id is about to be thrown away.
-        // Its data goes with regenerate() below; only the registry record and the announcement are ours.
+        // Signing in over a live session ends it: its id is about to be thrown away. Whether it ended
+        // here is the atomic removal's answer, not what the request saw at its start: a session revoked
+        // meanwhile was announced by whoever revoked it. Its data goes with regenerate() below.
         const removed = await registry.revoke({ sessionId: previous.sessionId, userId: previous.userId });
         if (removed) announceEnded(ctx, [removed], 'logout');
       }
       await callback((done) => session.regenerate(done));
       const now = options.now();
-      const record = await establish(req, userId, { createdAt: now, authenticatedAt: now });
+      const record = await establish(req, userId, { createdAt: now, authenticatedAt: now, authHash });
       if (await applies(options.singleSession, userId, req)) {
         await revokeUserSessions(ctx, userId, 'single_session', { exceptSessionId: record.sessionId, req });
       }
@@ -184,7 +232,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       if (failure) throw failure;
     },
 
-    async passwordChanged(req, userId) {
+    async passwordChanged(req, userId, changeOptions = {}) {
       checkUserId(userId, 'passwordChanged');
       ctx.captureStore(req);
       const current = await findCurrent(req);
@@ -193,7 +241,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
         return;
       }
       await revokeUserSessions(ctx, userId, 'password_changed', { exceptSessionId: current.sessionId, req });
-      await renewCurrent(req, current, 'passwordChanged');
+      await renewCurrent(req, current, 'passwordChanged', await authHashFor(userId, changeOptions.sessionAuthHash));
     },
 
     async revokeUser(userId, revokeOptions = {}) {
@@ -210,7 +258,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       const current = currentRecord(req);
       if (!current) throw new TypeError('sessionguard: reauthenticated(req) needs a signed-in session');
       // A new id on re-authentication too (OWASP ASVS 5.0 7.2.4): a token seen before the proof is worth nothing after it.
-      await renewCurrent(req, current, 'reauthenticated');
+      await renewCurrent(req, current, 'reauthenticated', current.authHash);
     },
   };
 }

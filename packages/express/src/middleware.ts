@@ -75,7 +75,7 @@ export function createMiddleware(ctx: GuardContext): RequestHandler {
       );
       return;
     }
-    resolveSession(ctx, req, { startedAt, touch: !isPassiveRequest(ctx, req) }).then(
+    resolveSession(ctx, req, { at: startedAt, recordActivityAt: isPassiveRequest(ctx, req) ? null : startedAt }).then(
       (resolution) => {
         if (resolution.kind !== 'ended') return next();
         if (!matches(ctx.options.anonymousUrls, requestPath(req))) return respondEnded(ctx, req, res, resolution.code);

@@ -130,6 +130,14 @@ export interface SessionGuardOptions {
    */
   reauthenticateWithin?: number;
   /**
+   * The admin router needs a sign-in of the acting admin at most this many
+   * seconds old (403 `reauthentication_required` otherwise), like revoking
+   * one's own sessions: a stolen or forgotten admin session must not sign
+   * other users out. `false` turns the check off.
+   * @default the value of `reauthenticateWithin`
+   */
+  adminReauthenticateWithin?: number | false;
+  /**
    * May `actor` force-logout `target` through the admin router?
    * @default () => false (deny everyone)
    */
@@ -148,6 +156,13 @@ export interface SessionGuardOptions {
    * @default { windowMs: 60000, max: 20 }
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Rate limit of `POST <mount>/ping`, per session. The SDK's leader tab
+   * pings about once a minute and on focus or wake-up, far below the
+   * default. `false` disables it.
+   * @default { windowMs: 60000, max: 60 }
+   */
+  pingRateLimit?: RateLimitOptions | false;
   /**
    * Where log lines go. Lines carry public ids, never session ids.
    * @default JSON lines on the console
@@ -188,9 +203,11 @@ export interface ResolvedOptions {
   singleSession: UserPolicy;
   logoutEverywhere: UserPolicy;
   reauthenticateWithin: number;
+  adminReauthenticateWithin: number | false;
   canRevoke: NonNullable<SessionGuardOptions['canRevoke']>;
   trustedOrigins: ReadonlySet<string>;
   rateLimit: RateLimitOptions | false;
+  pingRateLimit: RateLimitOptions | false;
   logger: SessionGuardLogger;
   storeTimeout: number;
   retainExpiredFor: number;
@@ -302,12 +319,12 @@ function resolveOrigins(value: unknown): ReadonlySet<string> {
   );
 }
 
-function resolveRateLimit(value: unknown): RateLimitOptions | false {
-  if (value === undefined) return { windowMs: 60_000, max: 20 };
+function resolveRateLimit(name: string, value: unknown, fallback: RateLimitOptions): RateLimitOptions | false {
+  if (value === undefined) return fallback;
   if (value === false) return false;
   const { windowMs, max } = (value ?? {}) as Partial<RateLimitOptions>;
   if (!isPositiveFinite(windowMs) || !isPositiveFinite(max) || !Number.isInteger(max)) {
-    throw new SessionGuardConfigError('rateLimit', 'must be false or { windowMs: positive milliseconds, max: positive integer }');
+    throw new SessionGuardConfigError(name, 'must be false or { windowMs: positive milliseconds, max: positive integer }');
   }
   return { windowMs, max };
 }
@@ -345,6 +362,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     throw new SessionGuardConfigError('store', 'must be an express-session store (with destroy())');
   }
   const loginUrl = resolveLoginUrl(options.loginUrl);
+  const reauthenticateWithin = positive('reauthenticateWithin', options.reauthenticateWithin, 600);
   const logger = options.logger ?? createConsoleLogger();
   for (const level of ['info', 'warn', 'error'] as const) {
     if (typeof logger?.[level] !== 'function') throw new SessionGuardConfigError('logger', `must have a ${level}() method`);
@@ -362,10 +380,13 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     getSessionAuthHash: options.getSessionAuthHash ?? null,
     singleSession: checkUserPolicy('singleSession', options.singleSession),
     logoutEverywhere: checkUserPolicy('logoutEverywhere', options.logoutEverywhere),
-    reauthenticateWithin: positive('reauthenticateWithin', options.reauthenticateWithin, 600),
+    reauthenticateWithin,
+    adminReauthenticateWithin:
+      options.adminReauthenticateWithin === false ? false : positive('adminReauthenticateWithin', options.adminReauthenticateWithin, reauthenticateWithin),
     canRevoke: options.canRevoke ?? (() => false),
     trustedOrigins: resolveOrigins(options.trustedOrigins),
-    rateLimit: resolveRateLimit(options.rateLimit),
+    rateLimit: resolveRateLimit('rateLimit', options.rateLimit, { windowMs: 60_000, max: 20 }),
+    pingRateLimit: resolveRateLimit('pingRateLimit', options.pingRateLimit, { windowMs: 60_000, max: 60 }),
     logger,
     storeTimeout: positive('storeTimeout', options.storeTimeout, 2000),
     retainExpiredFor: positive('retainExpiredFor', options.retainExpiredFor, 86_400),

@@ -25,9 +25,51 @@ describe('POST /ping', () => {
     const agent = await signedIn();
     app.clock.advance(50);
     const res = await agent.post('/session/ping').set(SDK).send({ idleFor: 10 }).expect(200);
-    expect(res.body).toEqual({ idleFor: 10, warnAfter: 30, expireAfter: 60, absoluteRemaining: 3550 });
+    const [record] = await app.registry.list('alice');
+    expect(res.body).toEqual({
+      idleFor: 10,
+      warnAfter: 30,
+      expireAfter: 60,
+      absoluteRemaining: 3550,
+      // Tags to scope tab messages and saved fields: the public id and an HMAC of the user id, never the session id.
+      session: record!.publicId,
+      user: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+    });
+    expect(JSON.stringify(res.body)).not.toContain(record!.sessionId);
+    expect(res.body.user).not.toContain('alice');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(await lastActivity()).toBe(T0 + 40_000);
+  });
+
+  it('tags each answer with its session and user: one user tag for all of a user\'s sessions, another for another user', async () => {
+    app = await startTestApp();
+    const tags = async (username: string) => {
+      const agent = app.agent();
+      await signIn(agent, username);
+      return (await agent.post('/session/ping').set(SDK).send({ idleFor: 0 }).expect(200)).body as { session: string; user: string };
+    };
+    const laptop = await tags('alice');
+    const phone = await tags('alice');
+    const bob = await tags('bob');
+    expect(phone.user).toBe(laptop.user);
+    expect(phone.session).not.toBe(laptop.session);
+    expect(bob.user).not.toBe(laptop.user);
+  });
+
+  it('rate-limits pings per session (429 rate_limited, nothing recorded), other sessions unaffected', async () => {
+    app = await startTestApp({ guard: { pingRateLimit: { windowMs: 60_000, max: 3 } } });
+    const agent = app.agent();
+    await signIn(agent, 'alice');
+    const other = app.agent();
+    await signIn(other, 'alice');
+    for (let i = 0; i < 3; i += 1) await agent.post('/session/ping').set(SDK).send({ idleFor: 0 }).expect(200);
+    const before = (await app.registry.list('alice')).map((record) => record.lastActivity);
+    app.clock.advance(5);
+    const limited = await agent.post('/session/ping').set(SDK).send({ idleFor: 0 }).expect(429);
+    expect(limited.body.error).toBe('rate_limited');
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect((await app.registry.list('alice')).map((record) => record.lastActivity)).toEqual(before);
+    await other.post('/session/ping').set(SDK).send({ idleFor: 0 }).expect(200);
   });
 
   it('keeps the later of stored and reported activity (never moves it back)', async () => {

@@ -1,16 +1,11 @@
-import {
-  evaluateSession,
-  MAX_PING_BODY_BYTES,
-  parsePingRequest,
-  reconcileLastActivity,
-  type PingResponse,
-} from '@sessionguard/core';
+import { evaluateSession, MAX_PING_BODY_BYTES, parsePingRequest, type PingResponse } from '@sessionguard/core';
 import { Router } from 'express';
 import type { GuardContext } from './context.js';
 import { sendError } from './http.js';
 import { readJsonBody } from './json-body.js';
 import { computeUserTag } from './public-id.js';
-import { destroyCurrentSession, finishRevocation } from './revocation.js';
+import type { RateLimiter } from './rate-limit.js';
+import { resolveSession } from './resolve-session.js';
 import { asyncHandler, passesCsrf, requireSession, sendBodyError } from './router-support.js';
 
 /**
@@ -18,42 +13,46 @@ import { asyncHandler, passesCsrf, requireSession, sendBodyError } from './route
  * last activity (`max(stored, now - idleFor)`, so it never moves back) and
  * answers the server's view of the session. The ping is not activity in
  * itself: the middleware treats it as passive. Bad input changes nothing.
+ *
+ * The activity is recorded with the idle and absolute limits checked at the
+ * moment it is recorded, after the body arrived, in the same registry call:
+ * a ping sent before expiry whose body arrives after it cannot revive the
+ * session. Pings are rate-limited per session (`pingRateLimit`): the SDK's
+ * leader tab pings about once a minute, so a flood is not the SDK.
  */
-export function createPingRouter(ctx: GuardContext): Router {
+export function createPingRouter(ctx: GuardContext, limiter: RateLimiter | null): Router {
   const router = Router();
-  const { registry, options } = ctx;
+  const { options } = ctx;
   router.post(
     '/ping',
     asyncHandler(async (req, res) => {
-      const record = await requireSession(ctx, req, res);
-      if (!record || !passesCsrf(ctx, req, res)) return;
+      const current = await requireSession(ctx, req, res);
+      if (!current || !passesCsrf(ctx, req, res)) return;
+      const verdict = limiter?.hit(current.publicId);
+      if (verdict && !verdict.ok) {
+        sendError(res, 'rate_limited', 'Too many pings; retry later.', { 'Retry-After': String(verdict.retryAfterSeconds) });
+        return;
+      }
       const body = await readJsonBody(req, MAX_PING_BODY_BYTES);
       if (!body.ok) return sendBodyError(res, body);
       const ping = parsePingRequest(body.value);
       if (!ping.ok) return sendError(res, ping.error, ping.message);
 
       const now = options.now();
-      const lastActivity = reconcileLastActivity(record.lastActivity, now, ping.value.idleFor);
-      const ref = { sessionId: record.sessionId, userId: record.userId };
-      const touched = await registry.touch(ref, lastActivity, ctx.retainUntil(lastActivity, record.createdAt));
-      if (!touched) {
-        await destroyCurrentSession(ctx, req);
-        return sendError(res, 'session_revoked', 'You have been signed out.');
+      const resolution = await resolveSession(ctx, req, { at: now, recordActivityAt: now - ping.value.idleFor * 1000 });
+      if (resolution.kind === 'ended') {
+        return sendError(res, resolution.code, resolution.code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
       }
-      const timing = evaluateSession(options.policy, { lastActivity: touched.lastActivity, createdAt: touched.createdAt, now });
-      if (timing.phase === 'expired') {
-        const removed = await registry.revoke(ref);
-        await destroyCurrentSession(ctx, req);
-        await finishRevocation(ctx, removed ? [removed] : [], timing.reason === 'absolute' ? 'expired_absolute' : 'expired_idle', req);
-        return sendError(res, 'session_expired', 'Your session has expired.');
-      }
+      if (resolution.kind === 'anonymous') return sendError(res, 'unauthenticated', 'Sign in first.');
+      const { record } = resolution;
+      const timing = evaluateSession(options.policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
       const answer: PingResponse = {
         idleFor: timing.idleFor / 1000,
         warnAfter: options.policy.warnAfter,
         expireAfter: options.policy.expireAfter,
         absoluteRemaining: timing.absoluteRemaining === null ? null : timing.absoluteRemaining / 1000,
-        session: touched.publicId,
-        user: computeUserTag(options.secrets[0], touched.userId),
+        session: record.publicId,
+        user: computeUserTag(options.secrets[0], record.userId),
       };
       res.set('Cache-Control', 'no-store').json(answer);
     }),

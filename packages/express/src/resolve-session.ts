@@ -22,21 +22,31 @@ export function readSessionData(req: Request): SessionGuardSessionData | null {
   return typeof userId === 'string' && userId !== '' ? (data as SessionGuardSessionData) : null;
 }
 
+/** When {@link resolveSession} decides, and what activity it records. */
+export interface ResolveAt {
+  /** The instant the timeouts are checked at (epoch ms). */
+  at: number;
+  /**
+   * The activity to record (epoch ms; the registry only moves last activity
+   * forward), checked against the timeouts in the same registry call; `null`
+   * records nothing (a passive request, a re-check).
+   */
+  recordActivityAt: number | null;
+}
+
 /**
  * Decides whether the request's session is live, from the registry (the
  * truth) rather than from `req.session`: a session the registry does not
  * hold is ended, whatever its data says. Ends expired sessions and sessions
- * whose auth hash no longer matches. With `touch`, records activity at
- * `startedAt`, the request's start (the registry only moves it forward): in
- * the same call as the timeout check when the registry supports touch limits.
+ * whose auth hash no longer matches. Records activity at `recordActivityAt`
+ * only if the session is within its limits at `at`: in the same call as the
+ * timeout check when the registry supports touch limits, so activity can
+ * never be recorded on a session that has already expired (a ping held open
+ * across expiry, a request that re-checks after its body arrived).
  *
  * Throws SessionStoreUnavailableError when the registry cannot answer.
  */
-export async function resolveSession(
-  ctx: GuardContext,
-  req: Request,
-  { startedAt, touch }: { startedAt: number; touch: boolean },
-): Promise<Resolution> {
+export async function resolveSession(ctx: GuardContext, req: Request, { at, recordActivityAt }: ResolveAt): Promise<Resolution> {
   const tombstone = readTombstone(req);
   if (tombstone) {
     // Ended from elsewhere (another device, an admin): tell this browser, then forget the tombstone.
@@ -51,13 +61,14 @@ export async function resolveSession(
   const ref: SessionRef = { sessionId: req.sessionID, userId: data.userId };
   const { registry, options } = ctx;
   const { expireAfter, absoluteTimeout } = options.policy;
+  const touch = recordActivityAt !== null;
   // Where the registry can check the timeouts itself, one call checks and records activity (one
   // Redis round trip instead of two); a session past its limits comes back untouched and ends below.
   const touchedFirst = touch && registry.touchLimits === true;
   let record = touchedFirst
-    ? await registry.touch(ref, startedAt, ctx.retainUntil(startedAt, typeof data.createdAt === 'number' ? data.createdAt : startedAt), {
-        activeAfter: startedAt - expireAfter * 1000,
-        createdAfter: absoluteTimeout === null ? null : startedAt - absoluteTimeout * 1000,
+    ? await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, typeof data.createdAt === 'number' ? data.createdAt : at), {
+        activeAfter: at - expireAfter * 1000,
+        createdAfter: absoluteTimeout === null ? null : at - absoluteTimeout * 1000,
       })
     : await registry.get(ref);
   if (!record) {
@@ -66,7 +77,7 @@ export async function resolveSession(
     return { kind: 'ended', code: 'session_revoked' };
   }
 
-  const timing = evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: startedAt });
+  const timing = evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: at });
   if (timing.phase === 'expired') {
     const removed = await registry.revoke(ref);
     await destroyCurrentSession(ctx, req);
@@ -92,7 +103,7 @@ export async function resolveSession(
   }
 
   if (touch && !touchedFirst) {
-    const touched = await registry.touch(ref, startedAt, ctx.retainUntil(startedAt, record.createdAt));
+    const touched = await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, record.createdAt));
     if (!touched) {
       // Revoked between our get and our touch.
       await destroyCurrentSession(ctx, req);

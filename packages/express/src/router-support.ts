@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GuardContext } from './context.js';
 import { csrfFailure } from './csrf.js';
-import { isSessionStoreUnavailableError } from './errors.js';
-import { sendError, sendInternalError } from './http.js';
+import { isSessionEndedError, isSessionStoreUnavailableError } from './errors.js';
+import { requestPath, sendError, sendInternalError } from './http.js';
 import type { JsonBody } from './json-body.js';
 import { describeError } from './logger.js';
 import { respondStoreUnavailable } from './middleware.js';
@@ -26,7 +26,7 @@ export async function requireSession(ctx: GuardContext, req: Request, res: Respo
   let state = getSessionState(req);
   if (!state) {
     ctx.captureStore(req);
-    const resolution = await resolveSession(ctx, req, { startedAt: ctx.options.now(), touch: false });
+    const resolution = await resolveSession(ctx, req, { at: ctx.options.now(), recordActivityAt: null });
     if (resolution.kind === 'ended') {
       sendError(res, resolution.code, resolution.code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
       return null;
@@ -44,7 +44,7 @@ export async function requireSession(ctx: GuardContext, req: Request, res: Respo
 export function passesCsrf(ctx: GuardContext, req: Request, res: Response): boolean {
   const failure = csrfFailure(req, ctx.options.trustedOrigins);
   if (failure === null) return true;
-  ctx.options.logger.warn('CSRF check failed', { method: req.method, path: req.originalUrl, origin: req.get('origin') ?? null });
+  ctx.options.logger.warn('CSRF check failed', { method: req.method, path: requestPath(req), origin: req.get('origin') ?? null });
   sendError(res, 'csrf_failed', failure);
   return false;
 }
@@ -70,6 +70,15 @@ export function createJsonErrorHandler(ctx: GuardContext): ErrorRequestHandler {
       respondStoreUnavailable(ctx, req, res, error);
       return;
     }
+    if (isSessionEndedError(error)) {
+      sendError(res, error.code, error.code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
+      return;
+    }
+    // Express reports a path parameter with malformed percent-encoding as a URIError with status 400.
+    if (error instanceof URIError) {
+      sendError(res, 'invalid_parameter', 'The path is not validly encoded.');
+      return;
+    }
     const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
     if (type === 'entity.too.large' || status === 413) {
       sendError(res, 'payload_too_large', 'The body is too large.', { Connection: 'close' });
@@ -83,7 +92,7 @@ export function createJsonErrorHandler(ctx: GuardContext): ErrorRequestHandler {
       sendError(res, 'invalid_body', 'The body could not be read.');
       return;
     }
-    ctx.options.logger.error('sessionguard route failed', { path: req.originalUrl, ...describeError(error, [req.sessionID]) });
+    ctx.options.logger.error('sessionguard route failed', { path: requestPath(req), ...describeError(error, [req.sessionID]) });
     sendInternalError(res);
   };
 }

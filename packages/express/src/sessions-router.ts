@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { GuardContext } from './context.js';
 import { isFreshlyAuthenticated } from './freshness.js';
-import { sendError } from './http.js';
+import { requestPath, sendError } from './http.js';
 import { isPublicId } from './public-id.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { SessionRecord } from './registry/types.js';
 import { finishRevocation } from './revocation.js';
+import { recheckBeforeChange } from './recheck.js';
 import { asyncHandler, passesCsrf, requireSession } from './router-support.js';
 import { describeUserAgent, type DeviceDescription } from './user-agent.js';
 
@@ -56,7 +57,7 @@ export async function guardStateChange(
     // Keyed by user and IP: one user cannot lock another out, and one stolen cookie cannot spray from everywhere unnoticed.
     const verdict = limiter.hit(`${record.userId}\u0000${req.ip ?? ''}`);
     if (!verdict.ok) {
-      ctx.options.logger.warn('rate limited', { publicId: record.publicId, userId: record.userId, path: req.originalUrl });
+      ctx.options.logger.warn('rate limited', { publicId: record.publicId, userId: record.userId, path: requestPath(req) });
       sendError(res, 'rate_limited', 'Too many requests; retry later.', { 'Retry-After': String(verdict.retryAfterSeconds) });
       return null;
     }
@@ -105,6 +106,7 @@ export function createSessionsRouter(ctx: GuardContext, limiter: RateLimiter | n
       if (publicId === record.publicId) {
         return sendError(res, 'invalid_parameter', 'This is the current session: sign out instead.');
       }
+      if (!(await recheckBeforeChange(ctx, req, res))) return;
       // Looked up among this user's sessions only: another user's public id is simply not found.
       const target = (await registry.list(record.userId)).find((entry) => entry.publicId === publicId);
       const removed = target ? await registry.revoke({ sessionId: target.sessionId, userId: record.userId }) : null;
@@ -118,8 +120,11 @@ export function createSessionsRouter(ctx: GuardContext, limiter: RateLimiter | n
   router.delete(
     '/sessions',
     asyncHandler(async (req, res) => {
+      // `DELETE /sessions/` is a revoke of one session whose id is missing, never "all others".
+      if (requestPath(req).endsWith('/')) return sendError(res, 'invalid_parameter', 'Not a session id.');
       const record = await guardStateChange(ctx, limiter, req, res);
       if (!record || !requireFresh(record, res)) return;
+      if (!(await recheckBeforeChange(ctx, req, res))) return;
       const removed = await registry.revokeUser(record.userId, record.sessionId);
       await finishRevocation(ctx, removed, 'revoked_by_user');
       const body: RevokedCount = { revoked: removed.length };

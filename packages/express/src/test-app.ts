@@ -38,10 +38,12 @@ export interface TestAppOptions {
   sessionOptions?: Partial<session.SessionOptions>;
   /** Turns on `getSessionAuthHash`, reading the app's hashes from `authHashes`. */
   useAuthHash?: boolean;
+  /** Where the test clock starts (epoch ms). @default T0 */
+  startAt?: number;
 }
 
 export async function startTestApp(options: TestAppOptions = {}) {
-  let now = T0;
+  let now = options.startAt ?? T0;
   const clock = {
     now: () => now,
     advance(seconds: number) {
@@ -80,6 +82,18 @@ export async function startTestApp(options: TestAppOptions = {}) {
     }
   };
   listen();
+  /**
+   * Awaited inside the routes below at the point where a race can land: after
+   * the credential check of `/login-verified`, before the password change of `/password` and
+   * `reauthenticated`. A test sets one to hold the request there.
+   */
+  const hooks: { afterVerify: () => Promise<void>; beforePasswordChange: () => Promise<void>; beforeReauthenticate: () => Promise<void> } = {
+    afterVerify: async () => {},
+    beforePasswordChange: async () => {},
+    beforeReauthenticate: async () => {},
+  };
+  /** Notes saved by `POST /notes` per user: the app's own state-changing route. */
+  const notes = new Map<string, string>();
   const slowGates: Array<ReturnType<typeof gate>> = [];
   let slowArrived = gate();
 
@@ -96,6 +110,14 @@ export async function startTestApp(options: TestAppOptions = {}) {
   );
   // Indirect, so a test can swap the guard (e.g. rotate secrets) over the same store, registry and cookies.
   app.use((req, res, next) => guard.middleware(req, res, next));
+  // Runs once the guard's check of a request has passed, before any body is read: tests wait on it.
+  const arrivals = new Map<string, Array<() => void>>();
+  app.use((req, _res, next) => {
+    const waiting = arrivals.get(req.path);
+    arrivals.delete(req.path);
+    for (const wake of waiting ?? []) wake();
+    next();
+  });
   app.use('/session', (req, res, next) => guard.router(req, res, next));
   app.use('/admin/sessions', (req, res, next) => guard.adminRouter(req, res, next));
   app.post('/login', express.json(), async (req: Request, res: Response) => {
@@ -103,6 +125,20 @@ export async function startTestApp(options: TestAppOptions = {}) {
     const sidBefore = req.sessionID;
     await guard.login(req, username);
     res.json({ username, sidBefore, sid: req.sessionID });
+  });
+  // Like a real sign-in: the credential is checked, then the session is bound to what was checked.
+  app.post('/login-verified', express.json(), async (req: Request, res: Response) => {
+    const { username } = req.body as { username: string };
+    const verified = authHashes.get(username) ?? `initial-${username}`;
+    await hooks.afterVerify();
+    await guard.login(req, username, { sessionAuthHash: verified });
+    res.json({ username, verified });
+  });
+  app.post('/notes', express.json(), (req, res, next) => guard.recheckSession(req, res, next), (req: Request, res: Response) => {
+    const userId = guard.userId(req);
+    if (!userId) return void res.status(401).json({ error: 'unauthenticated' });
+    notes.set(userId, String((req.body as { text?: unknown }).text));
+    res.json({ saved: true });
   });
   app.post('/logout', async (req: Request, res: Response) => {
     await guard.logout(req);
@@ -112,11 +148,13 @@ export async function startTestApp(options: TestAppOptions = {}) {
     const userId = guard.userId(req);
     if (!userId) return void res.status(401).json({ error: 'unauthenticated' });
     const sidBefore = req.sessionID;
+    await hooks.beforePasswordChange();
     authHashes.set(userId, (req.body as { hash: string }).hash);
     await guard.passwordChanged(req, userId);
     res.json({ sidBefore, sid: req.sessionID, data: req.session.views ?? null });
   });
   app.post('/reauthenticate', async (req: Request, res: Response) => {
+    await hooks.beforeReauthenticate();
     await guard.reauthenticated(req);
     res.json({});
   });
@@ -147,6 +185,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     await held.opened;
     res.json({ views: req.session.views });
   });
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => guard.errorHandler(error, req, res, next));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     res.status(500).json({ error: 'app_error', message: String(error) });
   });
@@ -175,6 +214,12 @@ export async function startTestApp(options: TestAppOptions = {}) {
     logs,
     events,
     authHashes,
+    hooks,
+    notes,
+    /** Resolves when the next request for `path` has passed the guard's middleware (its body not yet read). */
+    passedGuard(path: string): Promise<void> {
+      return new Promise((resolve) => arrivals.set(path, [...(arrivals.get(path) ?? []), resolve]));
+    },
     agent: () => request.agent(server),
     request: () => request(server),
     /** Resolves when a request reached the slow route; returns the function that lets it finish. */

@@ -109,3 +109,39 @@ describe('POST /admin/sessions/revoke', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('the acting admin needs a recent sign-in', () => {
+  /** Keeps every session active while the clock moves past the freshness window (600 s). */
+  async function staleButActive(agents: Array<ReturnType<TestApp['agent']>>, seconds: number) {
+    for (let elapsed = 0; elapsed < seconds; elapsed += 50) {
+      app.clock.advance(50);
+      for (const agent of agents) await agent.get('/api/me').expect(200);
+    }
+  }
+
+  it('refuses a stale admin with 403 reauthentication_required and signs nobody out', async () => {
+    const users = await setUp();
+    await staleButActive([users.admin, users.alice], 650);
+    const res = await revoke(users.admin, { userIds: ['alice'] }).expect(403);
+    expect(res.body.error).toBe('reauthentication_required');
+    await users.alice.get('/api/me').expect(200);
+    expect(app.events.some((e) => e.name === 'session.revoked')).toBe(false);
+  });
+
+  it('lets the admin act again after reauthenticated()', async () => {
+    const users = await setUp();
+    await staleButActive([users.admin, users.alice], 650);
+    await users.admin.post('/reauthenticate').expect(200);
+    await revoke(users.admin, { userIds: ['alice'] }).expect(200, { revoked: { alice: 1 } });
+  });
+
+  it('follows adminReauthenticateWithin, and false turns the check off', async () => {
+    let users = await setUp({ guard: { canRevoke, adminReauthenticateWithin: 60 } });
+    await staleButActive([users.admin, users.alice], 100);
+    await revoke(users.admin, { userIds: ['alice'] }).expect(403, /reauthentication_required/);
+    await app.close();
+    users = await setUp({ guard: { canRevoke, adminReauthenticateWithin: false } });
+    await staleButActive([users.admin, users.alice], 650);
+    await revoke(users.admin, { userIds: ['alice'] }).expect(200, { revoked: { alice: 1 } });
+  });
+});

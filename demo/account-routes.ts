@@ -73,6 +73,8 @@ export function accountRoutes(ctx: DemoContext): Router {
     sameOriginOnly,
     signedIn,
     express.urlencoded({ extended: false, limit: '4kb' }),
+    // The body may have arrived after the session was revoked: ask the registry again before acting.
+    ctx.guard.recheckSession,
     async (req, res, next) => {
       try {
         const { user } = res.locals;
@@ -99,8 +101,9 @@ export function accountRoutes(ctx: DemoContext): Router {
           renderPasswordPage(res, user, { status: 400, errors: { next: 'Choose a password different from the current one.' } });
           return;
         }
-        await ctx.users.setPassword(user.username, proposed);
-        await ctx.guard.passwordChanged(req, user.username);
+        const sessionAuthHash = await ctx.users.setPassword(user.username, proposed);
+        // Throws SessionEndedError if this session was revoked meanwhile; guard.errorHandler answers it.
+        await ctx.guard.passwordChanged(req, user.username, { sessionAuthHash });
         log(`password changed: ${user.username}`);
         res.redirect(303, '/account/password?changed=1');
       } catch (error) {

@@ -1,14 +1,15 @@
 /**
- * `GET /admin/users` (admins only): a `Sign out everywhere` button per user,
- * a plain form that calls `guard.revokeUser` after the same permission check
- * the guard's admin API uses (admins may sign out anyone but other admins).
+ * `GET /admin/users` (admins only): a `Sign out everywhere` button per user.
+ * The buttons call the guard's admin API (`POST /admin/sessions/revoke`)
+ * from a static page script (public/admin.js), so signing someone out goes
+ * through the API's checks: CSRF header, rate limit, a recent sign-in and
+ * the same permission (admins may sign out anyone but other admins). There
+ * is no plain form post beside it that would skip them.
  */
 import express, { type RequestHandler, type Router } from 'express';
 import { requireUser, type DemoContext } from './context.js';
 import { html } from './html.js';
 import { renderPage } from './layout.js';
-import { log } from './logger.js';
-import { sameOriginOnly } from './security.js';
 
 export function adminRoutes(ctx: DemoContext): Router {
   const router = express.Router();
@@ -23,57 +24,36 @@ export function adminRoutes(ctx: DemoContext): Router {
     });
   };
 
-  router.get('/admin/users', signedIn, adminOnly, (req, res) => {
+  router.get('/admin/users', signedIn, adminOnly, (_req, res) => {
     const actor = res.locals.user;
-    const done = typeof req.query.signedOut === 'string' ? ctx.users.get(req.query.signedOut) : null;
-    const refused = typeof req.query.refused === 'string' ? ctx.users.get(req.query.refused) : null;
     renderPage(res, {
       title: 'Users',
       user: actor,
       current: '/admin/users',
+      scripts: ['/static/admin.js'],
       body: html`
-${done && html`<p class="notice" role="status">${done.username} was signed out everywhere.</p>`}
-${refused && html`<p class="error" role="alert">You may not sign out ${refused.username}.</p>`}
+<div id="admin-message" class="message" role="alert"></div>
+<p id="admin-status" class="status" role="status"></p>
 <table class="users">
   <caption class="visually-hidden">Users</caption>
   <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
   <tbody>
-  ${ctx.users.all().map((user) => {
+  ${ctx.users.all().map((user, index) => {
     const allowed = ctx.users.canRevoke(actor.username, user.username);
     return html`<tr>
-      <th scope="row">${user.username}</th>
+      <th scope="row" id="user-${index}">${user.username}</th>
       <td>${user.role === 'admin' ? 'Administrator' : 'User'}</td>
       <td>${
         allowed
-          ? html`<form method="post" action="/admin/users/${encodeURIComponent(user.username)}/sign-out"><button type="submit" class="danger">Sign out everywhere</button></form>`
+          ? html`<button type="button" class="danger" data-sign-out="${user.username}" aria-describedby="user-${index}">Sign out everywhere</button>`
           : html`<span class="hint">Administrators cannot sign out other administrators.</span>`
       }</td>
     </tr>`;
   })}
   </tbody>
-</table>`,
+</table>
+<noscript><p class="error">This page needs JavaScript to sign users out.</p></noscript>`,
     });
-  });
-
-  router.post('/admin/users/:username/sign-out', sameOriginOnly, signedIn, adminOnly, async (req, res, next) => {
-    try {
-      const actor = res.locals.user.username;
-      const target = ctx.users.get(String(req.params.username));
-      if (!target) {
-        res.redirect(303, '/admin/users');
-        return;
-      }
-      if (!ctx.users.canRevoke(actor, target.username)) {
-        res.redirect(303, `/admin/users?refused=${encodeURIComponent(target.username)}`);
-        return;
-      }
-      const ended = await ctx.guard.revokeUser(target.username);
-      log(`admin ${actor} signed out ${target.username} everywhere (${ended} session${ended === 1 ? '' : 's'})`);
-      // Signing oneself out everywhere ends this session too; the redirect then lands on sign-in.
-      res.redirect(303, `/admin/users?signedOut=${encodeURIComponent(target.username)}`);
-    } catch (error) {
-      next(error);
-    }
   });
 
   return router;

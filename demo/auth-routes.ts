@@ -70,8 +70,8 @@ export function authRoutes(ctx: DemoContext): Router {
         else renderLogin(res, { next: returnTo, username, error: message, status: 429 });
         return;
       }
-      const user = username && password ? await ctx.users.verify(username, password) : null;
-      if (!user) {
+      const verified = username && password ? await ctx.users.verify(username, password) : null;
+      if (!verified) {
         log('sign-in refused: invalid credentials');
         const message = 'The username or password is not right.';
         if (isJson(req)) sendError(res, 401, 'invalid_credentials', message);
@@ -80,7 +80,9 @@ export function authRoutes(ctx: DemoContext): Router {
       }
       // Only a success gives its count back: failures, and errors on the way, keep theirs.
       ticket.giveBack();
-      await ctx.guard.login(req, user.username);
+      const { user, sessionAuthHash } = verified;
+      // Bound to the credential just checked: a password change landing meanwhile ends this session at its next request.
+      await ctx.guard.login(req, user.username, { sessionAuthHash });
       log(`signed in: ${user.username}`);
       if (isJson(req)) res.json({ username: user.username });
       else res.redirect(303, returnTo ?? '/');

@@ -105,13 +105,31 @@ async function hashPassword(password: string, salt = randomBytes(16)): Promise<C
   return { salt: salt.toString('base64url'), hash: (await scrypt(password, salt, KEY_LENGTH)).toString('base64url') };
 }
 
+/** The session auth hash of one credential record: changes whenever the password changes. */
+function authHashOf(credential: Credential): string {
+  return createHash('sha256').update(credential.salt).update(':').update(credential.hash).digest('base64url');
+}
+
+/** What {@link UserDirectory.verify} returns for a matching password. */
+export interface VerifiedUser {
+  user: User;
+  /**
+   * The session auth hash of the credential record the password was checked
+   * against, for `guard.login(req, userId, { sessionAuthHash })`: asking
+   * `sessionAuthHash(username)` afterwards could already see a password
+   * changed in between.
+   */
+  sessionAuthHash: string;
+}
+
 /** The demo's user directory. */
 export interface UserDirectory {
   get(username: string): User | null;
   all(): User[];
-  /** The user when the password matches; `null` otherwise. Takes the same time for unknown users. */
-  verify(username: string, password: string): Promise<User | null>;
-  setPassword(username: string, password: string): Promise<void>;
+  /** The user and its credential's session auth hash when the password matches; `null` otherwise. Takes the same time for unknown users. */
+  verify(username: string, password: string): Promise<VerifiedUser | null>;
+  /** Stores a new password; returns the session auth hash of the new credential. */
+  setPassword(username: string, password: string): Promise<string>;
   /** Changes whenever the password changes: the input of the session auth hash. */
   sessionAuthHash(username: string): Promise<string | null>;
   /** The demo's admin permission: admins may sign out anyone but other admins. */
@@ -136,16 +154,17 @@ export async function createUserDirectory(store: CredentialStore = createMemoryC
       const credential = (user && (await store.get(username))) || decoy;
       const candidate = await scrypt(password, Buffer.from(credential.salt, 'base64url'), KEY_LENGTH);
       const matches = timingSafeEqual(candidate, Buffer.from(credential.hash, 'base64url'));
-      return user && matches && credential !== decoy ? user : null;
+      return user && matches && credential !== decoy ? { user, sessionAuthHash: authHashOf(credential) } : null;
     },
     async setPassword(username, password) {
       if (!roles.has(username)) throw new Error(`No such user: ${username}`);
-      await store.set(username, await hashPassword(password));
+      const credential = await hashPassword(password);
+      await store.set(username, credential);
+      return authHashOf(credential);
     },
     async sessionAuthHash(username) {
       const credential = roles.has(username) ? await store.get(username) : null;
-      if (!credential) return null;
-      return createHash('sha256').update(credential.salt).update(':').update(credential.hash).digest('base64url');
+      return credential ? authHashOf(credential) : null;
     },
     canRevoke(actor, target) {
       const actorRole = roles.get(actor);

@@ -42,7 +42,9 @@ activity, and the session ends after ${ctx.config.expireAfter} seconds. Sign in 
   });
 
   // Without JavaScript the notes form posts here.
-  router.post('/notes', sameOriginOnly, signedIn, express.urlencoded({ extended: false, limit: '64kb' }), (req, res) => {
+  // Each state change asks the registry again once its body has arrived (guard.recheckSession): the
+  // session may have been revoked while the body was on its way.
+  router.post('/notes', sameOriginOnly, signedIn, express.urlencoded({ extended: false, limit: '64kb' }), ctx.guard.recheckSession, (req, res) => {
     const notes = notesFrom(req.body);
     if (notes === null) {
       sendError(res, 400, 'invalid_body', `Notes must be text of at most ${MAX_NOTES} characters.`);
@@ -60,7 +62,7 @@ activity, and the session ends after ${ctx.config.expireAfter} seconds. Sign in 
     res.json({ notes: ctx.notes.get(res.locals.user.username) ?? '' });
   });
 
-  router.post('/api/notes', sameOriginOnly, signedIn, express.json({ limit: '64kb' }), (req, res) => {
+  router.post('/api/notes', sameOriginOnly, signedIn, express.json({ limit: '64kb' }), ctx.guard.recheckSession, (req, res) => {
     const notes = notesFrom(req.body);
     if (notes === null) {
       sendError(res, 400, 'invalid_body', `Send {"notes": text} with at most ${MAX_NOTES} characters.`);

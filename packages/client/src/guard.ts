@@ -124,6 +124,15 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   let endedAt = -Infinity;
   let view: SessionView | null =
     o.warnAfter !== null && o.expireAfter !== null ? viewFromPolicy(o.warnAfter, o.expireAfter, clock.now()) : null;
+  /**
+   * The user this page is of: the user tag of the server's first answer that
+   * has one (`undefined`: none so far; `null`: no answer yet). Kept when later
+   * answers name another user (someone else signed in in this browser, on the
+   * login page say): this page's fields are still its first user's.
+   */
+  let userTag: string | undefined | null = null;
+  /** Fields saved for another page load wait for the user tag of the first answer. */
+  let restoring = false;
   let lastActivity = clock.now();
   let lastPingAt = -Infinity;
   let inFlight: Promise<void> | null = null;
@@ -168,8 +177,9 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     timers[name]?.();
     delete timers[name];
   };
+  // Every message names the session it is about: this tab's, as the server last tagged it.
   const post = (message: TabMessage): void => {
-    if (!destroyed) safely(() => channel.post(message));
+    if (!destroyed) safely(() => channel.post({ ...message, s: view?.session }));
   };
   const emit = <E extends keyof GuardEvents>(event: E, detail: GuardEvents[E]): void => {
     for (const handler of handlers[event] ?? []) safely(() => handler(detail));
@@ -277,6 +287,18 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     publish();
   };
 
+  const restore = (): void => {
+    restoring = !restorePreserved(doc, win.sessionStorage, preserveKey, userTag);
+  };
+
+  /** Takes `next`, the server's word (from this tab's ping, or relayed by a tab of its session), as this tab's view. */
+  const adopt = (next: SessionView): void => {
+    view = next;
+    userTag ??= next.user;
+    // Not before the page's own restore (at DOMContentLoaded): that one uses the tag known then.
+    if (restoring) restore();
+  };
+
   const onAnswer = (result: PingResult, sentAt: number): void => {
     clearTimer('check');
     if (!result) {
@@ -291,7 +313,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (isEnded() && confirmedEnd && sentAt < endedAt) return;
     const next = viewFromPing(result, sentAt);
     if (view && next.at < view.at) return;
-    view = next;
+    adopt(next);
     if (confirmedEnd) activate();
     post({ t: 's', v: next });
     evaluate();
@@ -379,6 +401,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     status = 'active';
     confirmedEnd = false;
     loggedOut = false;
+    // A new session, its tag not known until the next answer (the user is the same: `userTag` stays).
     if (view) view = viewFromPolicy(view.warnAfter, view.expireAfter, now);
     emit('login', { username });
     releaseWaiters(true);
@@ -401,7 +424,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   }
 
   function goToLoginPage(): void {
-    savePreserved(doc, win.sessionStorage, preserveKey);
+    savePreserved(doc, win.sessionStorage, preserveKey, userTag);
     const here = win.location.pathname + win.location.search;
     if (o.loginPageUrl) nav.assign(`${o.loginPageUrl}${o.loginPageUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(here)}`);
     else nav.reload();
@@ -409,6 +432,16 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   const onMessage = (message: TabMessage): void => {
     if (destroyed || !message || typeof message !== 'object') return;
+    const mine = view?.session;
+    if (message.s !== mine) {
+      // About another session (a stale tab of a revoked one, say): nothing to do with this tab's.
+      if (message.s && mine) return;
+      // One side does not know its session: an end is for the server to confirm, not for another tab to say.
+      if (message.t === 'e' || message.t === 'o') {
+        if (!(isEnded() && confirmedEnd)) void ping();
+        return;
+      }
+    }
     switch (message.t) {
       case 'a':
         if (isEnded() || !(message.at > lastActivity)) return;
@@ -419,7 +452,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
         const next = message.v;
         if (!next || !(next.at >= (view?.at ?? -Infinity)) || !(next.expiresAt > next.warnAt)) return;
         if (isEnded() && confirmedEnd && next.at < endedAt) return;
-        view = next;
+        adopt(next);
         failures = 0;
         if (confirmedEnd && status !== 'signed-out') activate();
         return evaluate();
@@ -462,7 +495,6 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.location.href);
 
   // Wire up.
-  const restore = (): void => restorePreserved(doc, win.sessionStorage, preserveKey);
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', restore, { once: true });
   else restore();
   subscriptions.push(

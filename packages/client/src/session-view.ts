@@ -15,6 +15,10 @@ export interface SessionView {
   /** The server's policy, seconds. */
   warnAfter: number;
   expireAfter: number;
+  /** The server's opaque tag of the session this view is of; absent from servers that send none. */
+  session?: string;
+  /** The server's opaque tag of the signed-in user; absent from servers that send none. */
+  user?: string;
 }
 
 /** Where a view puts `now`. */
@@ -32,7 +36,9 @@ export function viewFromPing(answer: PingResponse, sentAt: number): SessionView 
   const expiresAt =
     answer.absoluteRemaining === null ? idleEnd : Math.min(idleEnd, sentAt + answer.absoluteRemaining * 1000);
   const lead = Math.max(MIN_WARNING_SECONDS, answer.expireAfter - answer.warnAfter) * 1000;
-  return { at: sentAt, warnAt: expiresAt - lead, expiresAt, warnAfter: answer.warnAfter, expireAfter: answer.expireAfter };
+  // The policy and the tags as they are; the relative times are what the timestamps replace.
+  const { idleFor, absoluteRemaining, ...kept } = answer;
+  return { ...kept, at: sentAt, warnAt: expiresAt - lead, expiresAt };
 }
 
 /** A provisional view from the configured policy, assuming activity at `now`. */

@@ -11,12 +11,18 @@ import type { SessionView } from './session-view.js';
  * - `l`: `u` signed in again, same user: close the dialogs
  * - `r`: someone else signed in: reload
  * - `o`: deliberate sign-out: go to the login page
+ *
+ * Each carries `s`, the sender's session tag (from the server's ping answer;
+ * absent while the sender knows none), so a tab can tell messages about its
+ * own session from those of another session in the same browser (a stale tab
+ * of a revoked session, say).
  */
-export type TabMessage =
+export type TabMessage = (
   | { t: 'a'; at: number }
   | { t: 's'; v: SessionView }
   | { t: 'c' }
   | { t: 'e'; k: 'expired' | 'revoked' | 'signed-out' }
   | { t: 'l'; u: string | null }
   | { t: 'r' }
-  | { t: 'o' };
+  | { t: 'o' }
+) & { s?: string };

@@ -57,10 +57,13 @@ const json = (status: number, body: unknown) =>
 /**
  * A fake server with the sessionguard policy: it tracks last activity from
  * pings like the real adapter (max(stored, now - idleFor)), ends the session
- * after `expireAfter`, and signs in `alice` / `alice-pass`.
+ * after `expireAfter`, and signs in `alice` / `alice-pass` (any `name` / `name-pass`).
+ * With `tags`, its ping answers carry a session tag (a new one at each
+ * sign-in) and a user tag (`u-` and the user name), like the real adapter.
  */
-export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
+export function fakeServer(policy: { warnAfter: number; expireAfter: number }, { tags = false } = {}) {
   let lastActivity = Date.now();
+  let sessions = 1;
   let ended: 'session_expired' | 'session_revoked' | null = null;
   // Like the real adapter: the first 401 says why the session ended and destroys it; later ones say `unauthenticated`.
   let reported = false;
@@ -73,6 +76,9 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
     pings: [] as number[],
     requests: [] as { url: string; method: string; body: string; headers: Headers }[],
     down: false,
+    /** The tags of the signed-in session (with `tags`). */
+    session: tags ? 's1' : (undefined as string | undefined),
+    user: tags ? 'u-alice' : (undefined as string | undefined),
     /** Overrides the next answers to /session/ping. */
     pingAnswer: null as null | (() => Response | Promise<Response>),
     revoke() {
@@ -101,7 +107,13 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
         if (!server.alive()) return refuse();
         const idleFor = (JSON.parse(body) as { idleFor: number }).idleFor;
         lastActivity = Math.min(Date.now(), Math.max(lastActivity, Date.now() - idleFor * 1000));
-        const answer: PingResponse = { idleFor: Math.floor(server.idleFor), ...policy, absoluteRemaining: null };
+        const answer: PingResponse = {
+          idleFor: Math.floor(server.idleFor),
+          ...policy,
+          absoluteRemaining: null,
+          ...(server.session === undefined ? {} : { session: server.session }),
+          ...(server.user === undefined ? {} : { user: server.user }),
+        };
         return json(200, answer);
       }
       if (url === '/login') {
@@ -110,6 +122,10 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }) {
         ended = null;
         reported = false;
         lastActivity = Date.now();
+        if (tags) {
+          server.session = `s${++sessions}`;
+          server.user = `u-${username}`;
+        }
         return json(200, { username });
       }
       if (url === '/logout') {

@@ -1,6 +1,7 @@
 /**
  * The registry contract against the machine's Redis (127.0.0.1:6379), plus
- * what only Redis has: key layout, expiry on every key, script cache loss.
+ * what only Redis has: key layout, expiry on every key (tombstones included),
+ * bounded index walks, script cache loss.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
@@ -17,6 +18,17 @@ import {
 } from '../support/redis-registry-harness.js';
 
 const REDIS_URL = process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 25 ms until it holds or `timeout` ms have passed; whether it held. */
+async function waitFor(check: () => Promise<boolean>, timeout: number): Promise<boolean> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+}
 let client: AnyRedisClient;
 
 beforeAll(async () => {
@@ -64,8 +76,9 @@ describe('redis registry on a real Redis', () => {
     }
   });
 
-  it('gives every key an expiry: records at retainUntil, the index at its latest member', async () => {
+  it('gives every key an expiry: records at retainUntil, the index at its latest member plus keepEndedFor', async () => {
     const prefix = uniquePrefix('ttl');
+    const keep = 86_400_000;
     const registry = createRedisRegistry({ client, prefix });
     try {
       const now = Date.now();
@@ -80,12 +93,12 @@ describe('redis registry on a real Redis', () => {
       const expiries = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await client.pExpireTime(key)] as const)));
       for (const key of keys) expect(expiries[key]).toBeGreaterThan(now);
       const index = keys.find((key) => key.endsWith(':idx'))!;
-      expect(expiries[index]).toBe(now + 180_000);
+      expect(expiries[index]).toBe(now + 180_000 + keep);
       expect(expiries[keys.find((key) => key.endsWith(a.sessionId))!]).toBe(now + 180_000);
       expect(expiries[keys.find((key) => key.endsWith(b.sessionId))!]).toBe(now + 120_000);
       // Revoking the latest record pulls the index expiry back to the next one.
       await registry.revoke(a);
-      expect(await client.pExpireTime(index)).toBe(now + 120_000);
+      expect(await client.pExpireTime(index)).toBe(now + 120_000 + keep);
       await registry.revokeUser('alice');
       expect(await keysUnder(client, prefix)).toEqual([]);
     } finally {
@@ -93,9 +106,9 @@ describe('redis registry on a real Redis', () => {
     }
   });
 
-  it('prunes index entries whose record expired when it next walks the index', async () => {
+  it('keeps the index member of an expired record as its tombstone, and create prunes it after keepEndedFor', async () => {
     const prefix = uniquePrefix('prune');
-    const registry = createRedisRegistry({ client, prefix });
+    const registry = createRedisRegistry({ client, prefix, keepEndedFor: 400 });
     try {
       const short = record({ retainUntil: Date.now() + 150 });
       const long = record();
@@ -103,10 +116,80 @@ describe('redis registry on a real Redis', () => {
       await registry.create(long);
       const index = `${prefix}:{alice}:idx`;
       expect(await client.zCard(index)).toBe(2);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(250);
+      // The record is gone; its member, scored by the instant it ran out, is the tombstone.
       await registry.create(record());
-      expect(await client.zCard(index)).toBe(2);
+      expect(await client.exists(`${prefix}:{alice}:s:${short.sessionId}`)).toBe(0);
+      expect(await client.zScore(index, short.sessionId)).toBe(short.retainUntil);
+      expect(await registry.endedAt(short)).toBe(short.retainUntil);
+      await sleep(450);
+      await registry.create(record());
+      expect(await client.zCard(index)).toBe(3);
       expect(await client.zScore(index, short.sessionId)).toBeNull();
+    } finally {
+      await deleteKeysUnder(client, prefix);
+    }
+  });
+
+  it('nothing of a session is left once retainUntil and then keepEndedFor have passed: the keys expire on their own', async () => {
+    const prefix = uniquePrefix('gone');
+    const keep = 300;
+    const registry = createRedisRegistry({ client, prefix, keepEndedFor: keep });
+    try {
+      const r = record({ retainUntil: Date.now() + 200 });
+      await registry.create(r);
+      const index = `${prefix}:{alice}:idx`;
+      const recordKey = `${prefix}:{alice}:s:${r.sessionId}`;
+      expect(await client.pExpireTime(recordKey)).toBe(r.retainUntil);
+      expect(await client.pExpireTime(index)).toBe(r.retainUntil + keep);
+      expect(await waitFor(async () => (await client.exists(recordKey)) === 0, 2000)).toBe(true);
+      expect(await client.exists(index)).toBe(1);
+      // No registry call in between: Redis deletes the index by itself.
+      expect(await waitFor(async () => (await keysUnder(client, prefix)).length === 0, 3000)).toBe(true);
+    } finally {
+      await deleteKeysUnder(client, prefix);
+    }
+  });
+
+  it('one account signing in again and again never holds more than maxSessionsPerUser records and as many tombstones', async () => {
+    const prefix = uniquePrefix('account');
+    const cap = 3;
+    const registry = createRedisRegistry({ client, prefix, maxSessionsPerUser: cap, keepEndedFor: 60_000 });
+    try {
+      const index = `${prefix}:{attacker}:idx`;
+      for (let i = 0; i < 20; i += 1) {
+        // Every other session runs out at once; the others stay live.
+        await registry.create(record({ userId: 'attacker', retainUntil: Date.now() + (i % 2 ? 20 : 60_000), userAgent: 'x'.repeat(16_000) }));
+        await sleep(30);
+        expect(await client.zCard(index)).toBeLessThanOrEqual(2 * cap);
+        expect((await keysUnder(client, prefix)).length).toBeLessThanOrEqual(cap + 1);
+      }
+      const [one] = await registry.list('attacker');
+      expect(one?.userAgent).toHaveLength(512);
+      expect(await client.hStrLen(`${prefix}:{attacker}:s:${one!.sessionId}`, 'userAgent')).toBe(512);
+    } finally {
+      await deleteKeysUnder(client, prefix);
+    }
+  });
+
+  it('list walks at most maxSessionsPerUser index members; create brings an over-cap user (from a larger cap) down to it, least recently active first', async () => {
+    const prefix = uniquePrefix('walk');
+    const wide = createRedisRegistry({ client, prefix, maxSessionsPerUser: 1000 });
+    const narrow = createRedisRegistry({ client, prefix, maxSessionsPerUser: 10 });
+    try {
+      const now = Date.now();
+      const records = Array.from({ length: 300 }, (_, i) => record({ lastActivity: now - 10_000 + ((i * 7) % 300), createdAt: now - 20_000 + i }));
+      await Promise.all(records.map((r) => wide.create(r)));
+      expect(await wide.list('alice')).toHaveLength(300);
+      expect(await narrow.list('alice')).toHaveLength(10);
+      const fresh = record();
+      const evicted = (await narrow.create(fresh)) ?? [];
+      expect(evicted).toHaveLength(291);
+      const byActivity = [...records].sort((a, b) => a.lastActivity - b.lastActivity);
+      expect(evicted.map((r) => r.sessionId)).toEqual(byActivity.slice(0, 291).map((r) => r.sessionId));
+      const listed = await wide.list('alice');
+      expect(listed.map((r) => r.sessionId).sort()).toEqual([...byActivity.slice(291), fresh].map((r) => r.sessionId).sort());
+      expect(await client.zCard(`${prefix}:{alice}:idx`)).toBe(10);
     } finally {
       await deleteKeysUnder(client, prefix);
     }
@@ -129,6 +212,7 @@ describe('redis registry on a real Redis', () => {
       await registry.touch(r, r.lastActivity, r.retainUntil);
       await registry.update(r, {});
       await registry.list('alice');
+      await registry.endedAt(r);
       await registry.revoke(r);
       await registry.revokeUser('alice');
       calls.length = 0;
@@ -137,9 +221,10 @@ describe('redis registry on a real Redis', () => {
       await registry.touch(r, r.lastActivity + 1, r.retainUntil + 1);
       await registry.update(r, { ip: null });
       await registry.list('alice');
+      await registry.endedAt(r);
       await registry.revoke(r);
       await registry.revokeUser('alice');
-      expect(calls).toEqual(Array(7).fill('evalSha'));
+      expect(calls).toEqual(Array(8).fill('evalSha'));
     } finally {
       await deleteKeysUnder(client, prefix);
     }
@@ -207,5 +292,10 @@ describe('redis registry on a real Redis', () => {
     expect(() => createRedisRegistry({ client: {} as never })).toThrow(/`client`/);
     expect(() => createRedisRegistry({ client, prefix: 'a{b}' })).toThrow(/`prefix`/);
     expect(() => createRedisRegistry({ client, commandTimeout: 0 })).toThrow(/`commandTimeout`/);
+    expect(() => createRedisRegistry({ client, maxSessionsPerUser: 0 })).toThrow(/`maxSessionsPerUser`/);
+    expect(() => createRedisRegistry({ client, maxSessionsPerUser: 1.5 })).toThrow(/`maxSessionsPerUser`/);
+    expect(() => createRedisRegistry({ client, keepEndedFor: -1 })).toThrow(/`keepEndedFor`/);
+    expect(() => createRedisRegistry({ client, keepEndedFor: 0.5 })).toThrow(/`keepEndedFor`/);
+    expect(() => createRedisRegistry({ client, keepEndedFor: '1000' as never })).toThrow(/`keepEndedFor`/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType, RedisClusterType } from 'redis';
+import type { RegistryBoundsOptions } from '../../packages/express/src/registry/bounds.js';
 import type { RegistryHarness } from '../../packages/express/src/registry/registry.contract.js';
 import { createRedisRegistry } from '../../packages/express/src/redis/index.js';
 
@@ -49,17 +50,18 @@ export async function deleteKeysUnder(client: AnyRedisClient | AnyRedisCluster, 
 
 /**
  * A `makeRegistry` for {@link describeRegistryContract}: a Redis registry on
- * `getClient()` with a fresh prefix per test, real time (no fake clock: Redis
- * expires keys on its own clock), and key removal afterwards.
+ * `getClient()` with a fresh prefix per call, the bounds the suite asks for,
+ * real time (no fake clock: Redis expires keys on its own clock, and the
+ * scripts read Redis's `TIME`), and key removal afterwards.
  */
 export function redisRegistryHarness(
   getClient: () => AnyRedisClient | AnyRedisCluster,
   label: string,
-): () => Promise<RegistryHarness> {
-  return async () => {
+): (bounds?: RegistryBoundsOptions) => Promise<RegistryHarness> {
+  return async (bounds = {}) => {
     const client = getClient();
     const prefix = uniquePrefix(label);
-    const registry = createRedisRegistry({ client, prefix, commandTimeout: 5000 });
+    const registry = createRedisRegistry({ client, prefix, commandTimeout: 5000, ...bounds });
     return {
       registry,
       now: Date.now,

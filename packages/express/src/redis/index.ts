@@ -28,6 +28,12 @@
  * const registry = createRedisRegistry({ client, prefix: 'sg', commandTimeout: 1000 });
  * ```
  *
+ * What one account can cost: at most `maxSessionsPerUser` records (default
+ * 100; signing in once more evicts the least recently active), each with at
+ * most 512 bytes of `User-Agent`, and as many tombstones (a sorted-set member:
+ * session id and end instant), each kept `keepEndedFor` (default 24 h) after
+ * its record ran out.
+ *
  * What happens when Redis fails:
  * - down or restarting: with `disableOfflineQueue`, each operation rejects at once; without it,
  *   after `commandTimeout` (the queued command is withdrawn, so it never runs late);
@@ -48,4 +54,5 @@
  */
 export { createRedisRegistry } from './redis-registry.js';
 export type { RedisRegistryClient, RedisRegistryOptions, RedisScriptArguments } from './redis-registry.js';
+export type { RegistryBoundsOptions } from '../registry/bounds.js';
 export { encodeUserId } from './keys.js';

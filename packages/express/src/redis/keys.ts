@@ -4,8 +4,9 @@
  * slot and every per-user operation (one Lua script) runs on one node:
  *
  * ```
- * <prefix>:{<user>}:s:<sessionId>   hash: one session record
- * <prefix>:{<user>}:idx             sorted set: the user's session ids, scored by retainUntil (ms)
+ * <prefix>:{<user>}:s:<sessionId>   hash: one session record, expiring at its retainUntil
+ * <prefix>:{<user>}:idx             sorted set: the user's session ids, scored by retainUntil (ms);
+ *                                   a member whose record ran out is its tombstone (see scripts.ts)
  * ```
  */
 

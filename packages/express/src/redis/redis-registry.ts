@@ -1,7 +1,8 @@
 import { SessionStoreUnavailableError, isSessionStoreUnavailableError } from '../errors.js';
+import { cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
 import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
 import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
-import { CREATE, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
+import { CREATE, ENDED_AT, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
 
 /** Arguments of `EVAL`/`EVALSHA` in node-redis v5. */
 export interface RedisScriptArguments {
@@ -24,7 +25,7 @@ export interface RedisRegistryClient {
 }
 
 /** Options of {@link createRedisRegistry}. */
-export interface RedisRegistryOptions {
+export interface RedisRegistryOptions extends RegistryBoundsOptions {
   /**
    * A connected node-redis v5 client or cluster client, owned by the app
    * (the registry never connects, quits or listens to it). See the module
@@ -72,7 +73,7 @@ function normalizeOptions(options: RedisRegistryOptions) {
   if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
     throw new TypeError('createRedisRegistry: `commandTimeout` must be a positive number of milliseconds');
   }
-  return { client, prefix, commandTimeout };
+  return { client, prefix, commandTimeout, ...normalizeRegistryBounds('createRedisRegistry', options) };
 }
 
 const text = (value: unknown): string =>
@@ -134,18 +135,23 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.s
  * time a Redis node sees the script: `EVALSHA`, then `EVAL` on `NOSCRIPT`).
  * Every key of a user shares the `{user}` hash tag, so the registry works on
  * Redis Cluster. Every key expires on its own (records at `retainUntil`, the
- * per-user index with its last record), so nothing is left behind.
+ * per-user index `keepEndedFor` after its last record: its members outlive
+ * their records as tombstones), so nothing is left behind. Per user it holds
+ * at most `maxSessionsPerUser` records and as many tombstones, and no
+ * operation walks more than that (twice that for `revokeUser`).
  *
  * Fails closed: when Redis is unreachable, answers an error, or does not
  * answer within `commandTimeout`, every operation rejects with
  * `SessionStoreUnavailableError`; it never hangs and never guesses.
  *
- * Expiry runs on Redis's clock while `retainUntil` comes from the adapter's:
- * keep the clocks NTP-synchronised (the adapter's retention margin absorbs
- * small skew).
+ * Expiry, and every comparison with the present inside the scripts, run on
+ * Redis's clock (`TIME`), while `retainUntil` comes from the adapter's: keep
+ * the clocks NTP-synchronised (the adapter's grace absorbs small skew).
  */
-export function createRedisRegistry(options: RedisRegistryOptions): SessionRegistry {
-  const { client, prefix, commandTimeout } = normalizeOptions(options);
+export function createRedisRegistry(options: RedisRegistryOptions) {
+  const { client, prefix, commandTimeout, maxSessionsPerUser, keepEndedFor } = normalizeOptions(options);
+  const cap = String(maxSessionsPerUser);
+  const keep = String(keepEndedFor);
 
   /** Runs one script with the timeout; every failure becomes SessionStoreUnavailableError. */
   async function run<T>(
@@ -203,13 +209,13 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
       ];
       for (const name of ['ip', 'userAgent', 'authHash'] as const) {
         const value = record[name];
-        if (value !== null && value !== undefined) fields.push(name, String(value));
+        if (value !== null && value !== undefined) fields.push(name, name === 'userAgent' ? cutUserAgent(String(value)) : String(value));
       }
-      await run(
+      return run(
         CREATE,
         [recordKey(prefix, record.userId, record.sessionId), indexKey(prefix, record.userId)],
-        [record.sessionId, expireAt(record.retainUntil), recordKeyPrefix(prefix, record.userId), ...fields],
-        () => undefined,
+        [record.sessionId, expireAt(record.retainUntil), recordKeyPrefix(prefix, record.userId), cap, keep, ...fields],
+        parseRecords,
       );
     },
 
@@ -230,6 +236,7 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
           ref.sessionId,
           limits ? timestamp('activeAfter', limits.activeAfter) : '',
           limits && limits.createdAfter !== null ? timestamp('createdAfter', limits.createdAfter) : '',
+          keep,
         ],
         parseRecord,
       );
@@ -243,7 +250,7 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
         const value = patch[name];
         if (value === undefined) continue;
         if (value === null) unset.push(name);
-        else set.push(name, name === 'authenticatedAt' ? timestamp(name, value as number) : String(value));
+        else set.push(name, name === 'authenticatedAt' ? timestamp(name, value as number) : name === 'userAgent' ? cutUserAgent(String(value)) : String(value));
       }
       return run(
         UPDATE,
@@ -255,8 +262,18 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
 
     async list(userId) {
       checkRef({ userId, sessionId: '' });
-      const records = await run(LIST, [indexKey(prefix, userId)], [recordKeyPrefix(prefix, userId)], parseRecords);
+      const records = await run(LIST, [indexKey(prefix, userId)], [recordKeyPrefix(prefix, userId), cap], parseRecords);
       return records.sort((a, b) => a.createdAt - b.createdAt);
+    },
+
+    async endedAt(ref: SessionRef): Promise<number | null> {
+      checkRef(ref);
+      return run(
+        ENDED_AT,
+        [recordKey(prefix, ref.userId, ref.sessionId), indexKey(prefix, ref.userId)],
+        [ref.sessionId, keep],
+        (reply) => (reply === null || reply === undefined ? null : Number(text(reply))),
+      );
     },
 
     async revoke(ref) {
@@ -264,18 +281,18 @@ export function createRedisRegistry(options: RedisRegistryOptions): SessionRegis
       return run(
         REVOKE,
         [recordKey(prefix, ref.userId, ref.sessionId), indexKey(prefix, ref.userId)],
-        [ref.sessionId],
+        [ref.sessionId, keep],
         parseRecord,
       );
     },
 
-    async revokeUser(userId, exceptSessionId) {
+    async revokeUser(userId, exceptSessionId?: string) {
       checkRef({ userId, sessionId: exceptSessionId ?? '' });
       const hasExcept = exceptSessionId !== undefined && exceptSessionId !== null;
       return run(
         REVOKE_USER,
         [indexKey(prefix, userId)],
-        [recordKeyPrefix(prefix, userId), hasExcept ? '1' : '0', hasExcept ? exceptSessionId : ''],
+        [recordKeyPrefix(prefix, userId), hasExcept ? '1' : '0', hasExcept ? exceptSessionId : '', keep],
         parseRecords,
       );
     },

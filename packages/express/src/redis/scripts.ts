@@ -7,19 +7,30 @@
  * - A record is a hash with the fields of `SessionRecord`; a `null` field is
  *   an absent hash field. Timestamps are stored as the decimal strings the
  *   adapter sent, never reformatted by Lua (Lua numbers are doubles and
- *   `tostring` would round them to 14 digits): Lua only compares them.
+ *   `tostring` would round them to 14 digits): Lua only compares them. What
+ *   Lua computes (now, now - keepEndedFor, score + keepEndedFor) it writes
+ *   with `int()` (`%d`), never `tostring`.
  * - Expiry instants (`PEXPIREAT`, index scores) are integers (milliseconds,
  *   rounded up from `retainUntil`), computed by the caller.
- * - Every key has an expiry: a record expires at its `retainUntil`; the index
- *   expires with its last-expiring member (`syncIndexExpiry`). Redis deletes
- *   an emptied sorted set by itself.
+ * - A record key expires at its `retainUntil`. Its index member (scored by
+ *   the same instant) stays after that: a member whose score is past now is
+ *   the session's TOMBSTONE (session id, user by the key, end by the score),
+ *   read by `endedAt`. So the index sorts as tombstones first (score < now),
+ *   then live records (score >= now: Redis keeps a key until now > its expiry).
+ * - Every key has an expiry: the index expires `keepEndedFor` after its
+ *   largest score (`syncIndexExpiry`), so its last tombstone goes with it.
+ *   Redis deletes an emptied sorted set by itself.
+ * - "Now" is Redis's own clock (`TIME`), never the app's: one clock for every
+ *   comparison with the present, the one that also expires the keys.
+ * - Only `create` prunes: tombstones past `keepEndedFor` and, beyond
+ *   `maxSessionsPerUser`, the oldest ones; so an index holds at most
+ *   `maxSessionsPerUser` live members plus as many tombstones (plus those that
+ *   ended since the last create). `list` reads at most `maxSessionsPerUser`
+ *   members and writes nothing.
  * - Record keys read from the index are built inside the script from the
  *   record key prefix (an argument) and the member. They carry the same hash
  *   tag as the index key (declared in KEYS), so they live in the same cluster
  *   slot and node: safe on Redis Cluster.
- * - Index members whose record has expired are pruned when a script walks the
- *   index (create, list, revokeUser), so the index never grows past the live
- *   sessions of the user plus those expired since the last walk.
  * - A missing record is `false` in Lua, `null` in the reply: no script ever
  *   writes a record it did not find, except `create`.
  */
@@ -36,18 +47,20 @@ export interface RegistryScript {
 }
 
 const PRELUDE = `
--- Sets the index's expiry to the largest score it holds, so the index
--- lives exactly as long as its longest-retained record.
-local function syncIndexExpiry(idx)
-  local last = redis.call('ZRANGE', idx, -1, -1, 'WITHSCORES')
-  if last[2] then redis.call('PEXPIREAT', idx, last[2]) end
+-- An integer as Redis arguments want it: '%d', never tostring's 14 digits.
+local function int(n) return string.format('%d', n) end
+
+-- Redis's clock, in epoch milliseconds.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Drops index members whose record no longer exists (expired by Redis).
-local function pruneIndex(idx, recordPrefix)
-  for _, id in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
-    if redis.call('EXISTS', recordPrefix .. id) == 0 then redis.call('ZREM', idx, id) end
-  end
+-- Sets the index's expiry keepEndedFor after the largest score it holds, so
+-- the index lives exactly as long as its longest-kept record or tombstone.
+local function syncIndexExpiry(idx, keep)
+  local last = redis.call('ZRANGE', idx, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', idx, int(tonumber(last[2]) + keep)) end
 end
 `;
 
@@ -57,24 +70,66 @@ function script(name: string, body: string): RegistryScript {
 }
 
 /**
- * create. KEYS: record, index. ARGV: sessionId, expireAt, recordPrefix, then
- * field/value pairs of the non-null fields.
+ * create. KEYS: record, index. ARGV: sessionId, expireAt, recordPrefix,
+ * maxSessionsPerUser, keepEndedFor, then field/value pairs of the non-null
+ * fields. Returns the evicted records (flat field/value arrays), least
+ * recently active first.
  *
  * Replaces the record as a whole (DEL first, so a field that is now null does
- * not survive from the old record), gives it its expiry, adds it to the index
- * and prunes the index. A record whose expireAt is already past is deleted by
- * PEXPIREAT at once and pruned from the index in the same script.
+ * not survive from the old record; ZREM first, so the replaced record neither
+ * counts nor is evicted). When the user already has maxSessionsPerUser live
+ * records, evicts the least recently active (lastActivity, then createdAt,
+ * then id) until the new one fits: it reads the live members only when the
+ * count (ZCOUNT, O(log n)) says it must, and never evicts the new record.
+ * A live member whose record is missing (deleted by hand, or by a maxmemory
+ * policy) is dropped on the way. Then writes the record, its expiry and its
+ * member, drops tombstones past keepEndedFor and the oldest beyond
+ * maxSessionsPerUser, and syncs the index expiry. A record whose expireAt is
+ * already past is deleted by PEXPIREAT at once: it leaves a tombstone at most,
+ * and evicts nothing.
  */
 export const CREATE = script(
   'create',
   `
+local now = nowMs()
+local cap = tonumber(ARGV[4])
+local keep = tonumber(ARGV[5])
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZREM', KEYS[2], ARGV[1])
+local evicted = {}
+if tonumber(ARGV[2]) >= now and redis.call('ZCOUNT', KEYS[2], int(now), '+inf') >= cap then
+  local live = {}
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], int(now), '+inf', 'BYSCORE')) do
+    local t = redis.call('HMGET', ARGV[3] .. id, 'lastActivity', 'createdAt')
+    if t[1] then
+      live[#live + 1] = { id = id, last = tonumber(t[1]), created = tonumber(t[2]) or 0 }
+    else
+      redis.call('ZREM', KEYS[2], id)
+    end
+  end
+  if #live >= cap then
+    table.sort(live, function(a, b)
+      if a.last ~= b.last then return a.last < b.last end
+      if a.created ~= b.created then return a.created < b.created end
+      return a.id < b.id
+    end)
+    for i = 1, #live - cap + 1 do
+      local key = ARGV[3] .. live[i].id
+      evicted[#evicted + 1] = redis.call('HGETALL', key)
+      redis.call('DEL', key)
+      redis.call('ZREM', KEYS[2], live[i].id)
+    end
+  end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-pruneIndex(KEYS[2], ARGV[3])
-syncIndexExpiry(KEYS[2])
-return 1
+-- At least 1 ms back: a member scored exactly now is still live (Redis keeps a key until now > its expiry).
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now - math.max(keep, 1)))
+local ended = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. int(now))
+if ended > cap then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, ended - cap - 1) end
+syncIndexExpiry(KEYS[2], keep)
+return evicted
 `,
 );
 
@@ -83,7 +138,8 @@ export const GET = script('get', `return redis.call('HGETALL', KEYS[1])`);
 
 /**
  * touch. KEYS: record, index. ARGV: lastActivity, retainUntil, expireAt,
- * sessionId, activeAfter, createdAfter (the last two `''` for no limit).
+ * sessionId, activeAfter, createdAfter (the last two `''` for no limit),
+ * keepEndedFor.
  *
  * With limits, a record whose stored lastActivity is not after activeAfter,
  * or whose createdAt is not after createdAfter, is returned unchanged: the
@@ -93,9 +149,11 @@ export const GET = script('get', `return redis.call('HGETALL', KEYS[1])`);
  * The existence check and the write are in one script: a revoke (DEL) either
  * ran before, and the touch finds nothing and returns null, or runs after and
  * removes the touched record. HSET on a missing key would recreate it, which
- * is exactly what the check prevents. Each value only moves forward; when the
- * retention grows, the record's expiry, its index score and the index's
- * expiry follow. HSET keeps the key's existing expiry.
+ * is exactly what the check prevents. A tombstone (index member without its
+ * record) is never touched back to life either. Each value only moves
+ * forward, in one HSET; when the retention grows, the record's expiry, its
+ * index score and the index's expiry follow. HSET keeps the key's existing
+ * expiry.
  */
 export const TOUCH = script(
   'touch',
@@ -104,14 +162,21 @@ local current = redis.call('HMGET', KEYS[1], 'lastActivity', 'retainUntil', 'cre
 if not current[1] or not current[2] then return false end
 if ARGV[5] ~= '' and tonumber(current[1]) <= tonumber(ARGV[5]) then return redis.call('HGETALL', KEYS[1]) end
 if ARGV[6] ~= '' and tonumber(current[3]) <= tonumber(ARGV[6]) then return redis.call('HGETALL', KEYS[1]) end
+local set = {}
 if tonumber(ARGV[1]) > tonumber(current[1]) then
-  redis.call('HSET', KEYS[1], 'lastActivity', ARGV[1])
+  set[#set + 1] = 'lastActivity'
+  set[#set + 1] = ARGV[1]
 end
-if tonumber(ARGV[2]) > tonumber(current[2]) then
-  redis.call('HSET', KEYS[1], 'retainUntil', ARGV[2])
+local extend = tonumber(ARGV[2]) > tonumber(current[2])
+if extend then
+  set[#set + 1] = 'retainUntil'
+  set[#set + 1] = ARGV[2]
+end
+if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end
+if extend then
   redis.call('PEXPIREAT', KEYS[1], ARGV[3])
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-  syncIndexExpiry(KEYS[2])
+  syncIndexExpiry(KEYS[2], tonumber(ARGV[7]))
 end
 return redis.call('HGETALL', KEYS[1])
 `,
@@ -133,26 +198,50 @@ return redis.call('HGETALL', KEYS[1])
 );
 
 /**
- * list. KEYS: index. ARGV: recordPrefix. An array of records (each a flat
- * field/value array), in index order; members whose record expired are
- * removed from the index on the way. The caller sorts by createdAt.
+ * list. KEYS: index. ARGV: recordPrefix, maxSessionsPerUser. An array of
+ * records (each a flat field/value array), in index order: the live members
+ * only (score >= now, by Redis's clock), at most maxSessionsPerUser of them,
+ * so one call walks a bounded part of the index whatever it holds. Writes
+ * nothing: tombstones stay for endedAt, and create prunes. The caller sorts
+ * by createdAt.
  */
 export const LIST = script(
   'list',
   `
 local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], int(nowMs()), '+inf', 'BYSCORE', 'LIMIT', 0, ARGV[2])) do
   local fields = redis.call('HGETALL', ARGV[1] .. id)
-  if #fields == 0 then redis.call('ZREM', KEYS[1], id) else out[#out + 1] = fields end
+  if #fields > 0 then out[#out + 1] = fields end
 end
-syncIndexExpiry(KEYS[1])
 return out
 `,
 );
 
 /**
- * revoke. KEYS: record, index. ARGV: sessionId. Reads and deletes the record
- * and its index entry; returns the record, or null when it was not there.
+ * endedAt. KEYS: record, index. ARGV: sessionId, keepEndedFor. The session's
+ * index score (the instant its record ran out) when the record is gone, the
+ * score is past and not yet keepEndedFor old; otherwise false: a live record,
+ * no member (never created, revoked, evicted, or pruned), or a member whose
+ * record is missing before its end (deleted by hand or by a maxmemory
+ * policy: not an expiry). Reads only.
+ */
+export const ENDED_AT = script(
+  'endedAt',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not score then return false end
+local now = nowMs()
+local ended = tonumber(score)
+if ended >= now or ended + tonumber(ARGV[2]) <= now then return false end
+return score
+`,
+);
+
+/**
+ * revoke. KEYS: record, index. ARGV: sessionId, keepEndedFor. Reads and
+ * deletes the record and its index entry (its tombstone, if that is all there
+ * is); returns the record, or null when it was not there.
  */
 export const REVOKE = script(
   'revoke',
@@ -160,7 +249,7 @@ export const REVOKE = script(
 local fields = redis.call('HGETALL', KEYS[1])
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-syncIndexExpiry(KEYS[2])
+syncIndexExpiry(KEYS[2], tonumber(ARGV[2]))
 if #fields == 0 then return false end
 return fields
 `,
@@ -168,9 +257,12 @@ return fields
 
 /**
  * revokeUser. KEYS: index. ARGV: recordPrefix, hasExcept ('1' or '0'),
- * exceptSessionId. Deletes every record in the index except the excepted
- * one, and their index entries; returns the deleted records that were still
- * live. A create racing it either ran before (its record is deleted and
+ * exceptSessionId, keepEndedFor. Deletes every record in the index except the
+ * excepted one, and their index entries, tombstones included; returns the
+ * deleted records that were still live. Since create bounds both live
+ * members and tombstones, the index holds at most twice maxSessionsPerUser
+ * members, so the walk is bounded too (an index written before the bounds
+ * is walked whole, once). A create racing it either ran before (its record is deleted and
  * returned) or after (its record stays): nothing is half-done.
  */
 export const REVOKE_USER = script(
@@ -188,7 +280,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     redis.call('ZREM', KEYS[1], id)
   end
 end
-syncIndexExpiry(KEYS[1])
+syncIndexExpiry(KEYS[1], tonumber(ARGV[4]))
 return out
 `,
 );

@@ -8,6 +8,7 @@
  * test files of each implementation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RegistryBoundsOptions } from './bounds.js';
 import type { SessionRecord, SessionRef, SessionRegistry } from './types.js';
 
 /** One fresh registry for one test, and how to control its clock. */
@@ -41,6 +42,9 @@ export interface RegistryContractOptions {
   shortRetention?: number;
 }
 
+/** The registries' bound on a stored `User-Agent`, in bytes of UTF-8 (`MAX_USER_AGENT_BYTES`). */
+const USER_AGENT_BYTES = 512;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -48,14 +52,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  *
  * @param name shown in the test report, e.g. `'memory registry'`.
  * @param makeRegistry called before each test; returns a fresh registry and its clock control.
+ *   Tests of the bounds call it again with `maxSessionsPerUser` / `keepEndedFor`, which it
+ *   must pass on to the registry's factory.
  */
 export function describeRegistryContract(
   name: string,
-  makeRegistry: () => Promise<RegistryHarness>,
+  makeRegistry: (bounds?: RegistryBoundsOptions) => Promise<RegistryHarness>,
   options: RegistryContractOptions = {},
 ): void {
   const concurrency = options.concurrency ?? 50;
   const shortRetention = options.shortRetention ?? 300;
+  // How long the tombstone tests keep tombstones: long enough to look at one, short enough to see it go.
+  const shortKeep = shortRetention * 3;
 
   describe(`${name}: SessionRegistry contract`, () => {
     let h: RegistryHarness;
@@ -69,6 +77,19 @@ export function describeRegistryContract(
     afterEach(async () => {
       await h?.cleanup();
     });
+
+    /** Replaces this test's registry with one made with `bounds` (afterEach cleans it up as usual). */
+    const use = async (bounds: RegistryBoundsOptions) => {
+      await h.cleanup();
+      h = await makeRegistry(bounds);
+      registry = h.registry;
+    };
+    const endedAt = (r: SessionRef) => {
+      expect(typeof registry.endedAt).toBe('function');
+      return registry.endedAt!(ref(r));
+    };
+    /** What create evicted: an array, or nothing from a registry written before the cap. */
+    const created = async (r: SessionRecord) => (await registry.create(r)) ?? [];
 
     /** Lets `ms` pass on the registry's clock: advances a fake clock, or waits in real time. */
     const pass = async (ms: number) => {
@@ -422,6 +443,186 @@ export function describeRegistryContract(
         const c = record();
         await registry.create(c);
         expect(await registry.list('alice')).toEqual([c]);
+      });
+    });
+
+
+    describe('tombstones (endedAt)', () => {
+      it("is null for a live record, a session never created, and another user's ref", async () => {
+        const r = record();
+        await registry.create(r);
+        expect(await endedAt(r)).toBeNull();
+        expect(await endedAt({ sessionId: 'nope', userId: 'alice' })).toBeNull();
+        expect(await endedAt({ sessionId: r.sessionId, userId: 'mallory' })).toBeNull();
+      });
+
+      it('once retainUntil has passed the record is gone and endedAt answers when it ran out, until keepEndedFor has passed too', async () => {
+        await use({ keepEndedFor: shortKeep });
+        const r = record({ retainUntil: h.now() + shortRetention });
+        const other = record();
+        await registry.create(r);
+        await registry.create(other);
+        expect(await endedAt(r)).toBeNull();
+        await pass(shortRetention + 100);
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.touch(ref(r), h.now(), h.now() + 60_000)).toBeNull();
+        expect(await registry.update(ref(r), { ip: null })).toBeNull();
+        expect(await registry.list('alice')).toEqual([other]);
+        expect(await endedAt(r)).toBe(r.retainUntil);
+        expect(await endedAt({ sessionId: r.sessionId, userId: 'mallory' })).toBeNull();
+        await pass(shortKeep);
+        expect(await endedAt(r)).toBeNull();
+        expect(await registry.get(ref(other))).toEqual(other);
+      });
+
+      it('a touch that extends retainUntil moves the end: endedAt answers the extended instant', async () => {
+        const r = record({ retainUntil: h.now() + shortRetention });
+        await registry.create(r);
+        const extended = h.now() + 2 * shortRetention + 100;
+        await registry.touch(ref(r), h.now(), extended);
+        await pass(shortRetention + 100);
+        expect(await registry.get(ref(r))).not.toBeNull();
+        expect(await endedAt(r)).toBeNull();
+        await pass(shortRetention + 100);
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await endedAt(r)).toBe(extended);
+      });
+
+      it('revoke and revokeUser leave no tombstone, and remove one that was there', async () => {
+        const ended = record({ retainUntil: h.now() + shortRetention });
+        const endedToo = record({ retainUntil: h.now() + shortRetention });
+        const live = record();
+        const liveToo = record();
+        for (const r of [ended, endedToo, live, liveToo]) await registry.create(r);
+        await pass(shortRetention + 100);
+        expect(await endedAt(ended)).toBe(ended.retainUntil);
+        expect(await endedAt(endedToo)).toBe(endedToo.retainUntil);
+        expect(await registry.revoke(ref(ended))).toBeNull();
+        expect(await endedAt(ended)).toBeNull();
+        expect(await registry.revoke(ref(live))).toEqual(live);
+        expect(await endedAt(live)).toBeNull();
+        expect(ids(await registry.revokeUser('alice'))).toEqual([liveToo.sessionId]);
+        expect(await endedAt(endedToo)).toBeNull();
+        expect(await endedAt(liveToo)).toBeNull();
+      });
+
+      it('a session created again after it ended is live, with no tombstone', async () => {
+        const r = record({ retainUntil: h.now() + shortRetention });
+        await registry.create(r);
+        await pass(shortRetention + 100);
+        expect(await endedAt(r)).toBe(r.retainUntil);
+        const again = { ...r, retainUntil: h.now() + 60_000 };
+        await registry.create(again);
+        expect(await registry.get(ref(r))).toEqual(again);
+        expect(await endedAt(r)).toBeNull();
+      });
+
+      it('keeps at most maxSessionsPerUser tombstones per user, dropping the oldest', async () => {
+        await use({ maxSessionsPerUser: 2, keepEndedFor: 60 * 60_000 });
+        const first = [record({ retainUntil: h.now() + shortRetention }), record({ retainUntil: h.now() + shortRetention + 1 })];
+        for (const r of first) await registry.create(r);
+        await pass(shortRetention + 100);
+        const second = [record({ retainUntil: h.now() + shortRetention }), record({ retainUntil: h.now() + shortRetention + 1 })];
+        for (const r of second) expect(await created(r)).toEqual([]);
+        await pass(shortRetention + 100);
+        expect(await created(record())).toEqual([]);
+        const ended = await Promise.all([...first, ...second].map((r) => endedAt(r)));
+        expect(ended).toEqual([null, null, second[0]!.retainUntil, second[1]!.retainUntil]);
+      });
+    });
+
+    describe('at most maxSessionsPerUser live sessions per user', () => {
+      it('create beyond the cap evicts the least recently active, returns it as stored, and leaves no tombstone', async () => {
+        await use({ maxSessionsPerUser: 3 });
+        const at = h.now();
+        const a = record({ lastActivity: at - 300 });
+        const b = record({ lastActivity: at - 500 });
+        const c = record({ lastActivity: at - 400 });
+        for (const r of [a, b, c]) expect(await created(r)).toEqual([]);
+        // b becomes the most recently active: c is now the least.
+        await registry.touch(ref(b), at - 100, b.retainUntil);
+        const bob = record({ userId: 'bob', lastActivity: at - 900 });
+        expect(await created(bob)).toEqual([]);
+        const d = record({ lastActivity: at - 200 });
+        expect(await created(d)).toEqual([c]);
+        expect(await registry.get(ref(c))).toBeNull();
+        expect(await endedAt(c)).toBeNull();
+        expect(ids(await registry.list('alice')).sort()).toEqual(ids([a, b, d]).sort());
+        expect(await registry.list('bob')).toEqual([bob]);
+        const e = record({ lastActivity: at - 50 });
+        expect(await created(e)).toEqual([a]);
+      });
+
+      it('never evicts the new session, even when it is the least recently active', async () => {
+        await use({ maxSessionsPerUser: 2 });
+        const at = h.now();
+        const a = record({ lastActivity: at - 100 });
+        const b = record({ lastActivity: at - 50 });
+        await registry.create(a);
+        await registry.create(b);
+        const adopted = record({ lastActivity: at - 900 });
+        expect(await created(adopted)).toEqual([a]);
+        expect(ids(await registry.list('alice')).sort()).toEqual(ids([b, adopted]).sort());
+      });
+
+      it('replacing a session with the same id is no eviction, and ended sessions do not count', async () => {
+        await use({ maxSessionsPerUser: 2 });
+        const a = record();
+        const b = record({ retainUntil: h.now() + shortRetention });
+        await registry.create(a);
+        await registry.create(b);
+        expect(await created({ ...a, ip: '198.51.100.2' })).toEqual([]);
+        expect(await registry.list('alice')).toEqual([{ ...a, ip: '198.51.100.2' }, b]);
+        await pass(shortRetention + 100);
+        const c = record();
+        expect(await created(c)).toEqual([]);
+        expect(await registry.list('alice')).toEqual([{ ...a, ip: '198.51.100.2' }, c]);
+      });
+
+      it('list returns at most maxSessionsPerUser sessions: the most recently active', async () => {
+        await use({ maxSessionsPerUser: 3 });
+        const records = Array.from({ length: 8 }, (_, i) => record({ lastActivity: h.now() - 1000 + i }));
+        for (const r of records) await registry.create(r);
+        expect(await registry.list('alice')).toEqual(records.slice(-3));
+      });
+
+      it('30 concurrent creates of one user never leave more than the cap, and every session is listed or returned as evicted', async () => {
+        const cap = 10;
+        await use({ maxSessionsPerUser: cap });
+        const records = Array.from({ length: 30 }, (_, i) => record({ userId: 'crowd', lastActivity: h.now() - 1000 + i }));
+        const results = await Promise.all(records.map((r) => created(r)));
+        for (const evicted of results) expect(evicted.length).toBeLessThanOrEqual(1);
+        const evicted = results.flat();
+        const listed = await registry.list('crowd');
+        expect(listed).toHaveLength(cap);
+        expect(evicted).toHaveLength(records.length - cap);
+        // None lost, none twice.
+        expect(new Set([...ids(listed), ...ids(evicted)]).size).toBe(records.length);
+        for (const e of evicted) {
+          expect(e).toEqual(records.find((r) => r.sessionId === e.sessionId));
+          expect(await registry.get(ref(e))).toBeNull();
+        }
+        expect(await registry.revokeUser('crowd')).toHaveLength(cap);
+      });
+    });
+
+    describe('User-Agent bound', () => {
+      it(`create and update cut a User-Agent longer than ${USER_AGENT_BYTES} bytes of UTF-8, between two characters`, async () => {
+        const bytes = (value: string | null | undefined) => Buffer.byteLength(value ?? '', 'utf8');
+        const huge = `Mozilla/5.0 ${'x'.repeat(16_000)}`;
+        const r = record({ userAgent: huge });
+        await registry.create(r);
+        expect((await registry.get(ref(r)))?.userAgent).toBe(huge.slice(0, USER_AGENT_BYTES));
+        // 1 + 4 × 127 = 509 bytes: a 128th pair would pass the bound and is left out whole.
+        const pairs = `a${'🚀'.repeat(200)}`;
+        const cut = (await registry.update(ref(r), { userAgent: pairs }))?.userAgent;
+        expect(cut).toBe(`a${'🚀'.repeat(127)}`);
+        expect(bytes(cut)).toBeLessThanOrEqual(USER_AGENT_BYTES);
+        const accents = 'é'.repeat(300);
+        expect((await registry.update(ref(r), { userAgent: accents }))?.userAgent).toBe('é'.repeat(USER_AGENT_BYTES / 2));
+        const exact = `${'y'.repeat(USER_AGENT_BYTES - 2)}é`;
+        expect((await registry.update(ref(r), { userAgent: exact }))?.userAgent).toBe(exact);
+        expect((await registry.list('alice'))[0]?.userAgent).toBe(exact);
       });
     });
 

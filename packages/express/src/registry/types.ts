@@ -4,9 +4,14 @@
  * timestamps, so another framework's adapter could reuse it.
  *
  * Every operation costs O(sessions of that user), never a scan of all
- * sessions. Every operation addresses a session by {@link SessionRef}, which
- * carries the user id, so a Redis implementation can keep all of a user's keys
- * in one cluster slot.
+ * sessions, and what one user can cost is bounded: at most
+ * `maxSessionsPerUser` live records (an option of each registry, default 100;
+ * `create` evicts the least recently active beyond it), a `User-Agent` of at
+ * most 512 bytes (`MAX_USER_AGENT_BYTES`) per record, and at most as many
+ * tombstones as live records, each kept `keepEndedFor` milliseconds. Every
+ * operation addresses a session by {@link SessionRef}, which carries the user
+ * id, so a Redis implementation can keep all of a user's keys in one cluster
+ * slot.
  */
 
 /** Addresses one session. */
@@ -29,14 +34,22 @@ export interface SessionRecord extends SessionRef {
   authenticatedAt: number;
   /** Client IP at sign-in (or last seen), as Express reports it. */
   ip: string | null;
-  /** `User-Agent` header at sign-in. */
+  /**
+   * `User-Agent` header at sign-in. The registry keeps at most 512 bytes
+   * (`MAX_USER_AGENT_BYTES`) of its UTF-8: `create` and `update`
+   * cut a longer one on a character boundary.
+   */
   userAgent: string | null;
   /** HMAC of the user's session auth hash at sign-in, or null when the app does not use one. */
   authHash: string | null;
   /**
-   * After this instant the registry may forget the record on its own (TTL).
-   * The adapter sets it a little past the session's end so that an expired
-   * session can still be told apart from a revoked one for a while.
+   * The instant the record itself may be dropped. The adapter sets it to the
+   * session's end (idle or absolute, whichever comes first) plus a small grace
+   * for clock skew and requests in flight. After it, the registry forgets the
+   * record and keeps only a tombstone (which session, of which user, ended at
+   * this instant) for the registry's `keepEndedFor`, so that
+   * {@link SessionRegistry.endedAt} can still tell an expired session from a
+   * revoked one without holding the whole record.
    */
   retainUntil: number;
 }
@@ -64,19 +77,33 @@ export type SessionRecordPatch = Partial<Pick<SessionRecord, 'authHash' | 'authe
  *
  * Contract, checked by one suite against every implementation:
  * - an operation on a session the registry does not hold (never created,
- *   revoked, or past `retainUntil`) returns `null` / does nothing: it never
- *   recreates a record;
+ *   revoked, evicted, or past `retainUntil`) returns `null` / does nothing: it
+ *   never recreates a record;
  * - `touch` only moves `lastActivity` and `retainUntil` forward;
+ * - a record past `retainUntil` leaves a tombstone for `keepEndedFor`
+ *   milliseconds, read by `endedAt`; `revoke`, `revokeUser` and eviction leave
+ *   none;
+ * - a user never has more than `maxSessionsPerUser` live records, nor more
+ *   tombstones than that once the next `create` has run;
  * - each operation is atomic.
  */
 export interface SessionRegistry {
   /**
-   * Records a new session. Replaces the user's record with the same session id.
-   * A record of the same session id under another user is not guaranteed to be
-   * replaced (a cluster-safe store only sees the given user's keys); session ids
-   * are never reused across users, the adapter regenerates them at login.
+   * Records a new session. Replaces the user's record (or tombstone) with the
+   * same session id. A record of the same session id under another user is not
+   * guaranteed to be replaced (a cluster-safe store only sees the given user's
+   * keys); session ids are never reused across users, the adapter regenerates
+   * them at login.
+   *
+   * Keeps the user within `maxSessionsPerUser` live records, in the same
+   * atomic step: when the user already has that many, the least recently
+   * active ones (smallest `lastActivity`; then oldest `createdAt`) are removed,
+   * never the new one, and returned, least recently active first, as they
+   * were stored. The caller ends them as revoked (an evicted session leaves no
+   * tombstone). Returns an empty array (or, from a registry written before the
+   * cap, nothing) when none was evicted. Ended records do not count.
    */
-  create(record: SessionRecord): Promise<void>;
+  create(record: SessionRecord): Promise<SessionRecord[] | void>;
   /** The record, or `null` when unknown. */
   get(ref: SessionRef): Promise<SessionRecord | null>;
   /**
@@ -95,11 +122,30 @@ export interface SessionRegistry {
   readonly touchLimits?: boolean;
   /** Changes some fields of a live record; `null` when unknown. */
   update(ref: SessionRef, patch: SessionRecordPatch): Promise<SessionRecord | null>;
-  /** The user's live sessions, oldest first. */
+  /**
+   * The user's live sessions, oldest first (by `createdAt`): at most
+   * `maxSessionsPerUser` of them, read in one bounded step.
+   */
   list(userId: string): Promise<SessionRecord[]>;
-  /** Removes one session; returns the removed record, or `null` when it was unknown. */
+  /**
+   * When the session's record ran out (its last `retainUntil`, epoch ms), while
+   * the registry still holds its tombstone (for `keepEndedFor` after that);
+   * `null` for a live record, a session never created or another user's, a
+   * revoked or evicted one, and once the tombstone is gone. The adapter asks
+   * only after `get` or `touch` found no record, to answer `session_expired`
+   * rather than `session_revoked`. Optional: without it, every missing record
+   * reads as revoked.
+   */
+  endedAt?(ref: SessionRef): Promise<number | null>;
+  /**
+   * Removes one session, its tombstone included; returns the removed record,
+   * or `null` when there was no live record.
+   */
   revoke(ref: SessionRef): Promise<SessionRecord | null>;
-  /** Removes every session of the user except `exceptSessionId`; returns the removed records. */
+  /**
+   * Removes every session of the user except `exceptSessionId`, tombstones
+   * included; returns the removed live records.
+   */
   revokeUser(userId: string, exceptSessionId?: string): Promise<SessionRecord[]>;
   /** Releases timers and connections the registry owns (not an injected client). */
   close(): Promise<void>;

@@ -19,9 +19,20 @@ export interface GuardContext {
   /** Uses `store` unless the `store` option named one. */
   useStore(store: Store): void;
   publicId(sessionId: string): string;
-  /** When the registry may forget a record with these timestamps. */
+  /**
+   * When the registry may drop a record with these timestamps (keeping only
+   * its tombstone): the session's idle or absolute end, plus a short grace
+   * for clocks that disagree.
+   */
   retainUntil(lastActivity: number, createdAt: number): number;
 }
+
+/**
+ * How long past its end a session's whole record is kept. Short: after it
+ * only a tombstone remains (issue 10: bounded cost per account); the margin
+ * absorbs small clock differences between app servers and Redis.
+ */
+const RECORD_GRACE_MS = 60_000;
 
 /** Builds the shared context from resolved options. */
 export function createContext(options: ResolvedOptions): GuardContext {
@@ -42,7 +53,7 @@ export function createContext(options: ResolvedOptions): GuardContext {
     retainUntil(lastActivity, createdAt) {
       const idleEnd = lastActivity + policy.expireAfter * 1000;
       const end = policy.absoluteTimeout === null ? idleEnd : Math.min(idleEnd, createdAt + policy.absoluteTimeout * 1000);
-      return end + options.retainExpiredFor * 1000;
+      return end + RECORD_GRACE_MS;
     },
   };
 }

@@ -9,7 +9,9 @@ export type RevocationReason =
   | 'single_session'
   | 'expired_idle'
   | 'expired_absolute'
-  | 'auth_hash_mismatch';
+  | 'auth_hash_mismatch'
+  /** Ended to keep the user within the registry's `maxSessionsPerUser` (the least recently active go first). */
+  | 'session_limit';
 
 /** A session, as events show it: by public id, never by session id. */
 export interface SessionEventBase {

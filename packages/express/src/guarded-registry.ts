@@ -1,5 +1,5 @@
 import { isSessionStoreUnavailableError, SessionStoreUnavailableError } from './errors.js';
-import type { SessionRegistry } from './registry/types.js';
+import type { SessionRef, SessionRegistry } from './registry/types.js';
 
 /**
  * Wraps a registry so that every call fails closed the same way: a call that
@@ -44,6 +44,7 @@ export function guardRegistry(registry: SessionRegistry, timeoutMs: number): Ses
     list: (userId) => call('list', () => registry.list(userId)),
     revoke: (ref) => call('revoke', () => registry.revoke(ref)),
     revokeUser: (userId, except) => call('revokeUser', () => registry.revokeUser(userId, except)),
+    ...(registry.endedAt ? { endedAt: (ref: SessionRef) => call('endedAt', () => registry.endedAt!(ref)) } : {}),
     close: () => registry.close(),
   };
 }

@@ -21,7 +21,7 @@ export type {
 export { createConsoleLogger, type LogFields, type SessionGuardLogger } from './logger.js';
 export { computePublicId, isPublicId } from './public-id.js';
 export { signAuthHash, verifyAuthHash, type AuthHashCheck } from './auth-hash.js';
-export { describeUserAgent, type DeviceDescription } from './user-agent.js';
+export { boundUserAgent, describeUserAgent, MAX_USER_AGENT_BYTES, type DeviceDescription } from './user-agent.js';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitResult } from './rate-limit.js';
 export {
   checkSessionOptions,

@@ -2,6 +2,7 @@ import { SessionGuardConfigError } from '@sessionguard/core';
 import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
 import { signAuthHash } from './auth-hash.js';
+import { boundUserAgent } from './user-agent.js';
 import type { GuardContext } from './context.js';
 import type { RevocationReason } from './events.js';
 import { guardSessionSave } from './no-resurrection.js';
@@ -133,11 +134,12 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       lastActivity: now,
       authenticatedAt: base.authenticatedAt,
       ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      // Bounded (512 bytes): one account must not be able to store unbounded data per sign-in.
+      userAgent: boundUserAgent(req.get('user-agent')),
       authHash: base.authHash,
       retainUntil: ctx.retainUntil(now, base.createdAt),
     };
-    await registry.create(record);
+    const evicted = (await registry.create(record)) ?? [];
     const session = requireSessionObject(req, 'login');
     session.sessionguard = { userId, createdAt: record.createdAt, ...(record.authHash ? { authHash: record.authHash } : {}) };
     guardSessionSave(ctx, req);
@@ -146,6 +148,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
     await callback((done) => session.save(done));
     options.logger.info('session created', { event: 'session.created', publicId: record.publicId, userId });
     ctx.events.emit('session.created', { publicId: record.publicId, userId, at: now });
+    if (evicted.length > 0) await finishRevocation(ctx, evicted, 'session_limit');
     return record;
   };
 

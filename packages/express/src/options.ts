@@ -175,9 +175,11 @@ export interface SessionGuardOptions {
    */
   storeTimeout?: number;
   /**
-   * Seconds the registry keeps the record of a session that ended by timeout
-   * without anybody noticing, so its next request is told `session_expired`
-   * rather than `session_revoked`. Bounds the registry's memory.
+   * Seconds the default memory registry keeps the tombstone (which session,
+   * when it ended; nothing else) of a session that ended by timeout without
+   * anybody noticing, so its next request is told `session_expired` rather
+   * than `session_revoked`. The whole record is dropped a minute after the
+   * session's end. For a registry you pass in, set its own `keepEndedFor`.
    * @default 86400
    */
   retainExpiredFor?: number;
@@ -363,6 +365,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   }
   const loginUrl = resolveLoginUrl(options.loginUrl);
   const reauthenticateWithin = positive('reauthenticateWithin', options.reauthenticateWithin, 600);
+  const retainExpiredFor = positive('retainExpiredFor', options.retainExpiredFor, 86_400);
   const logger = options.logger ?? createConsoleLogger();
   for (const level of ['info', 'warn', 'error'] as const) {
     if (typeof logger?.[level] !== 'function') throw new SessionGuardConfigError('logger', `must have a ${level}() method`);
@@ -370,7 +373,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   return {
     secrets,
     policy,
-    registry: options.registry ?? createMemoryRegistry({ now }),
+    registry: options.registry ?? createMemoryRegistry({ now, keepEndedFor: retainExpiredFor * 1000 }),
     ownsRegistry: options.registry === undefined,
     store: options.store ?? null,
     loginUrl,
@@ -389,7 +392,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     pingRateLimit: resolveRateLimit('pingRateLimit', options.pingRateLimit, { windowMs: 60_000, max: 60 }),
     logger,
     storeTimeout: positive('storeTimeout', options.storeTimeout, 2000),
-    retainExpiredFor: positive('retainExpiredFor', options.retainExpiredFor, 86_400),
+    retainExpiredFor,
     now,
   };
 }

@@ -5,7 +5,7 @@ import { verifyAuthHash } from './auth-hash.js';
 import type { GuardContext } from './context.js';
 import { guardSessionSave } from './no-resurrection.js';
 import type { SessionRecord, SessionRef } from './registry/types.js';
-import { destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
+import { announceEnded, destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
 import { setSessionState } from './session-state.js';
 
 /** Outcome of {@link resolveSession}. */
@@ -20,6 +20,27 @@ export function readSessionData(req: Request): SessionGuardSessionData | null {
   if (data === null || typeof data !== 'object') return null;
   const { userId } = data as Record<string, unknown>;
   return typeof userId === 'string' && userId !== '' ? (data as SessionGuardSessionData) : null;
+}
+
+/**
+ * Ends a session the registry no longer holds. A tombstone means its record
+ * ran out (idle or absolute expiry nobody noticed): it is told
+ * `session_expired` and announced now; otherwise it was revoked.
+ */
+async function endMissing(ctx: GuardContext, req: Request, ref: SessionRef, createdAt: number | null): Promise<Resolution> {
+  const { registry, options } = ctx;
+  const endedAt = registry.endedAt ? await registry.endedAt(ref) : null;
+  await destroyCurrentSession(ctx, req);
+  if (endedAt === null) {
+    options.logger.info('session not in the registry: treated as ended', { userId: ref.userId });
+    return { kind: 'ended', code: 'session_revoked' };
+  }
+  const { absoluteTimeout } = options.policy;
+  const absolute = absoluteTimeout !== null && createdAt !== null && createdAt + absoluteTimeout * 1000 <= endedAt;
+  // Drops the tombstone: this session has now been told, and is announced once.
+  await registry.revoke(ref);
+  announceEnded(ctx, [{ publicId: ctx.publicId(ref.sessionId), userId: ref.userId }], absolute ? 'expired_absolute' : 'expired_idle');
+  return { kind: 'ended', code: 'session_expired' };
 }
 
 /** When {@link resolveSession} decides, and what activity it records. */
@@ -71,11 +92,7 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
         createdAfter: absoluteTimeout === null ? null : at - absoluteTimeout * 1000,
       })
     : await registry.get(ref);
-  if (!record) {
-    options.logger.info('session not in the registry: treated as ended', { userId: data.userId });
-    await destroyCurrentSession(ctx, req);
-    return { kind: 'ended', code: 'session_revoked' };
-  }
+  if (!record) return endMissing(ctx, req, ref, typeof data.createdAt === 'number' ? data.createdAt : null);
 
   const timing = evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: at });
   if (timing.phase === 'expired') {

@@ -79,7 +79,7 @@ export function endStoredSession(ctx: GuardContext, record: SessionRecord, reaso
 }
 
 /** Emits the events and log line of sessions that ended. */
-export function announceEnded(ctx: GuardContext, records: readonly SessionRecord[], reason: RevocationReason): void {
+export function announceEnded(ctx: GuardContext, records: ReadonlyArray<Pick<SessionRecord, 'publicId' | 'userId'>>, reason: RevocationReason): void {
   const at = ctx.options.now();
   for (const { publicId, userId } of records) {
     ctx.options.logger.info('session ended', { event: 'session.revoked', publicId, userId, reason });

@@ -98,3 +98,38 @@ describe('guard.session() with no argument', () => {
     await guard.close();
   });
 });
+
+describe('refused requests to the guard do not extend the session', () => {
+  it('a CSRF-refused, malformed or stale revoke moves no last activity', async () => {
+    app = await startTestApp({ guard: { canRevoke: () => true, reauthenticateWithin: 30 } });
+    const laptop = app.agent();
+    const phone = app.agent();
+    await signIn(laptop, 'alice');
+    await signIn(phone, 'alice');
+    const lastActivity = async () => (await app.registry.list('alice')).map((record) => record.lastActivity);
+    const before = await lastActivity();
+    app.clock.advance(10);
+    await laptop.delete('/session/sessions').expect(403); // no CSRF header
+    await laptop.delete('/session/sessions/not-an-id').set(SDK).expect(400);
+    await laptop.post('/admin/sessions/revoke').set(SDK).send({ userIds: [] }).expect(400);
+    await laptop.post('/admin/sessions/revoke').send({ userIds: ['bob'] }).expect(403);
+    expect(await lastActivity()).toEqual(before);
+    // Stale (reauthenticateWithin: 30 s): refused, and still no activity recorded.
+    app.clock.advance(25);
+    await laptop.delete('/session/sessions').set(SDK).expect(403, /reauthentication_required/);
+    expect(await lastActivity()).toEqual(before);
+    await phone.get('/api/me').expect(200);
+  });
+
+  it('an accepted revoke counts as activity of the acting session', async () => {
+    app = await startTestApp();
+    const laptop = app.agent();
+    const phone = app.agent();
+    await signIn(laptop, 'alice');
+    await signIn(phone, 'alice');
+    app.clock.advance(10);
+    await laptop.delete('/session/sessions').set(SDK).expect(200, { revoked: 1 });
+    const [record] = await app.registry.list('alice');
+    expect(record!.lastActivity).toBe(app.clock.now());
+  });
+});

@@ -4,6 +4,7 @@ import { isSessionStoreUnavailableError } from './errors.js';
 import { loginRedirectUrl, requestPath, sendError } from './http.js';
 import { describeError } from './logger.js';
 import { resolveSession } from './resolve-session.js';
+import { setRequestStart } from './session-state.js';
 
 /**
  * The ping reports idleness; it must never count as activity itself, wherever
@@ -14,12 +15,25 @@ function isPing(req: Request): boolean {
   return req.method === 'POST' && /\/ping\/?$/.test(requestPath(req));
 }
 
+/**
+ * The guard's own state-changing endpoints (`DELETE …/sessions[/:id]`,
+ * `POST …/revoke`) refuse many requests (CSRF, bad input, stale sign-in,
+ * rate limit); a refused request must not extend the session. So the
+ * middleware leaves them passive and their router records the activity
+ * once every check has passed (see recheck.ts). A false positive on an app
+ * route of the same shape only means that request does not extend a session.
+ */
+function isGuardStateChange(req: Request): boolean {
+  const path = requestPath(req);
+  return (req.method === 'DELETE' && /\/sessions(\/[^/]*)?\/?$/.test(path)) || (req.method === 'POST' && /\/revoke\/?$/.test(path));
+}
+
 const matches = (urls: ReadonlyArray<string | RegExp>, path: string) =>
   urls.some((entry) => (typeof entry === 'string' ? entry === path : entry.test(path)));
 
 /** True when the request must not count as activity. */
 export function isPassiveRequest(ctx: GuardContext, req: Request): boolean {
-  return isPing(req) || matches(ctx.options.passiveUrls, requestPath(req));
+  return isPing(req) || isGuardStateChange(req) || matches(ctx.options.passiveUrls, requestPath(req));
 }
 
 /** Answers a request whose session has ended: 401 JSON for API calls, 303 to the login page otherwise. */
@@ -65,6 +79,7 @@ export function createMiddleware(ctx: GuardContext): RequestHandler {
     ctx.captureStore(req);
     // Taken first: activity is recorded at the request's start, so a slow request never claims a later time.
     const startedAt = ctx.options.now();
+    setRequestStart(req, startedAt);
     if (!req.session) {
       // express-session leaves req.session unset when its store is disconnected: fail closed.
       respondStoreUnavailable(

@@ -10,6 +10,18 @@ export type SessionState = { kind: 'anonymous' } | { kind: 'active'; record: Ses
 
 const states = new WeakMap<Request, SessionState>();
 
+const starts = new WeakMap<Request, number>();
+
+/** Remembers when the middleware saw the request start (epoch ms). */
+export function setRequestStart(req: Request, at: number): void {
+  starts.set(req, at);
+}
+
+/** When the middleware saw the request start, if it did. */
+export function getRequestStart(req: Request): number | undefined {
+  return starts.get(req);
+}
+
 /** The state recorded for this request, if any. */
 export function getSessionState(req: Request): SessionState | undefined {
   return states.get(req);

@@ -291,12 +291,19 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     restoring = !restorePreserved(doc, win.sessionStorage, preserveKey, userTag);
   };
 
-  /** Takes `next`, the server's word (from this tab's ping, or relayed by a tab of its session), as this tab's view. */
-  const adopt = (next: SessionView): void => {
+  /**
+   * Takes `next`, the server's word (from this tab's ping, or relayed by a tab
+   * of its session), as this tab's view; false when it speaks for another
+   * user (someone else signed in in this browser): the page is reloaded, so
+   * one user never sees another's page.
+   */
+  const adopt = (next: SessionView): boolean => {
+    if (userTag && next.user && next.user !== userTag) return void nav.reload(), false;
     view = next;
     userTag ??= next.user;
     // Not before the page's own restore (at DOMContentLoaded): that one uses the tag known then.
     if (restoring) restore();
+    return true;
   };
 
   const onAnswer = (result: PingResult, sentAt: number): void => {
@@ -313,7 +320,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (isEnded() && confirmedEnd && sentAt < endedAt) return;
     const next = viewFromPing(result, sentAt);
     if (view && next.at < view.at) return;
-    adopt(next);
+    if (!adopt(next)) return;
     if (confirmedEnd) activate();
     post({ t: 's', v: next });
     evaluate();
@@ -452,7 +459,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
         const next = message.v;
         if (!next || !(next.at >= (view?.at ?? -Infinity)) || !(next.expiresAt > next.warnAt)) return;
         if (isEnded() && confirmedEnd && next.at < endedAt) return;
-        adopt(next);
+        if (!adopt(next)) return;
         failures = 0;
         if (confirmedEnd && status !== 'signed-out') activate();
         return evaluate();

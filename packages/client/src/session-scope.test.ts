@@ -228,6 +228,17 @@ describe('the server answers for another session of the same user', () => {
   });
 });
 
+describe('the server answers for another user', () => {
+  it("reloads alice's page when bob signed in in another tab of this browser: one user never sees another's page", async () => {
+    const guard = tab(true);
+    await advance(1);
+    await signInElsewhere('bob');
+    guard.extend();
+    await advance(1);
+    expect(location.reload).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('the storage-event channel', () => {
   it('carries the session tag: an end of another session is ignored, one of this session honoured', async () => {
     const guard = tab(true, { channel: storageTabChannel<TabMessage>('sg-scope', window) });

@@ -111,6 +111,13 @@ const STRING_OPTIONS = {
  */
 export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new SessionGuardConfigError('options', 'must be an object');
+  // Server-side rendering imports the SDK without a window: say so rather than throw a ReferenceError.
+  if (options.window === undefined && typeof window === 'undefined') {
+    throw new SessionGuardConfigError(
+      'window',
+      'is missing: createSessionGuard runs in a browser. Create the guard on the client (e.g. in a useEffect), not while rendering on the server',
+    );
+  }
   const win = options.window ?? window;
   const resolved: ResolvedOptions = {
     baseUrl: '/session',

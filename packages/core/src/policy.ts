@@ -7,6 +7,14 @@ import { SessionGuardConfigError } from './errors.js';
  */
 export const MIN_WARNING_SECONDS = 20;
 
+/**
+ * The longest idle or absolute timeout accepted: 31 days, in seconds. A
+ * larger value is almost always milliseconds given where seconds belong
+ * (`expireAfter: 3600000` meaning an hour would be 41 days), so it is
+ * refused with an error that says the unit.
+ */
+export const MAX_TIMEOUT_SECONDS = 2_678_400; // a plain literal so bundlers can drop it when unused
+
 /** When a session warns and ends. All values are seconds. */
 export interface TimingPolicy {
   /** Seconds of inactivity after which the warning shows. */
@@ -42,12 +50,23 @@ function isPositiveFinite(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
 
+/** Refuses a timeout that can only be milliseconds given as seconds. */
+function checkUnit(option: string, seconds: number): void {
+  if (seconds > MAX_TIMEOUT_SECONDS) {
+    throw new SessionGuardConfigError(
+      option,
+      `is in seconds and at most ${MAX_TIMEOUT_SECONDS} (31 days); got ${seconds}. Milliseconds by mistake? ${seconds} ms is ${seconds / 1000} seconds`,
+    );
+  }
+}
+
 /**
  * Checks a policy and returns a normalised copy (absent `absoluteTimeout`
  * becomes `null`). Throws {@link SessionGuardConfigError} naming the option
  * when a value is not a positive number of seconds, when the warning would
- * leave less than {@link MIN_WARNING_SECONDS} to respond, or when the absolute
- * lifetime is shorter than the idle timeout.
+ * leave less than {@link MIN_WARNING_SECONDS} to respond, when a timeout is
+ * above {@link MAX_TIMEOUT_SECONDS} (milliseconds by mistake), or when the
+ * absolute lifetime is shorter than the idle timeout.
  */
 export function validateTimingPolicy(policy: TimingPolicy): Required<TimingPolicy> {
   if (policy === null || typeof policy !== 'object') {
@@ -61,6 +80,9 @@ export function validateTimingPolicy(policy: TimingPolicy): Required<TimingPolic
   if (!isPositiveFinite(expireAfter)) {
     throw new SessionGuardConfigError('expireAfter', `must be a positive number of seconds, got ${String(expireAfter)}`);
   }
+  checkUnit('warnAfter', warnAfter);
+  checkUnit('expireAfter', expireAfter);
+  if (absoluteTimeout !== null && isPositiveFinite(absoluteTimeout)) checkUnit('absoluteTimeout', absoluteTimeout);
   if (expireAfter - warnAfter < MIN_WARNING_SECONDS) {
     throw new SessionGuardConfigError(
       'warnAfter',

@@ -22,7 +22,20 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          env: { SG_EXPECT_EXPRESS_MAJOR: '5' },
           include: ['packages/core/src/**/*.test.ts', 'packages/express/src/**/*.test.ts'],
+        },
+      },
+      {
+        // The adapter's HTTP tests again, on Express 4 (installed beside 5 as the npm alias `express4`):
+        // the peer range is ^4.21 || ^5, and both majors must behave the same.
+        extends: true,
+        resolve: { alias: [{ find: /^express$/, replacement: 'express4' }] },
+        test: {
+          name: 'unit-express4',
+          environment: 'node',
+          env: { SG_EXPECT_EXPRESS_MAJOR: '4' },
+          include: ['packages/express/src/**/*.test.ts'],
         },
       },
       {

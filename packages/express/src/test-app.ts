@@ -24,6 +24,13 @@ export interface LogLine {
   fields: LogFields | undefined;
 }
 
+/** An async route handler whose rejection goes to the error handlers: Express 4 does not pass it on by itself. */
+function handle(run: (req: Request, res: Response) => Promise<void>) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    run(req, res).catch(next);
+  };
+}
+
 /** A deferred the slow route waits on, so a test decides when an in-flight request ends. */
 export function gate() {
   let open!: () => void;
@@ -120,31 +127,31 @@ export async function startTestApp(options: TestAppOptions = {}) {
   });
   app.use('/session', (req, res, next) => guard.router(req, res, next));
   app.use('/admin/sessions', (req, res, next) => guard.adminRouter(req, res, next));
-  app.post('/login', express.json(), async (req: Request, res: Response) => {
+  app.post('/login', express.json(), handle(async (req: Request, res: Response) => {
     const { username } = req.body as { username: string };
     const sidBefore = req.sessionID;
     await guard.login(req, username);
     res.json({ username, sidBefore, sid: req.sessionID });
-  });
+  }));
   // Like a real sign-in: the credential is checked, then the session is bound to what was checked.
-  app.post('/login-verified', express.json(), async (req: Request, res: Response) => {
+  app.post('/login-verified', express.json(), handle(async (req: Request, res: Response) => {
     const { username } = req.body as { username: string };
     const verified = authHashes.get(username) ?? `initial-${username}`;
     await hooks.afterVerify();
     await guard.login(req, username, { sessionAuthHash: verified });
     res.json({ username, verified });
-  });
+  }));
   app.post('/notes', express.json(), (req, res, next) => guard.recheckSession(req, res, next), (req: Request, res: Response) => {
     const userId = guard.userId(req);
     if (!userId) return void res.status(401).json({ error: 'unauthenticated' });
     notes.set(userId, String((req.body as { text?: unknown }).text));
     res.json({ saved: true });
   });
-  app.post('/logout', async (req: Request, res: Response) => {
+  app.post('/logout', handle(async (req: Request, res: Response) => {
     await guard.logout(req);
     res.json({});
-  });
-  app.post('/password', express.json(), async (req: Request, res: Response) => {
+  }));
+  app.post('/password', express.json(), handle(async (req: Request, res: Response) => {
     const userId = guard.userId(req);
     if (!userId) return void res.status(401).json({ error: 'unauthenticated' });
     const sidBefore = req.sessionID;
@@ -152,12 +159,12 @@ export async function startTestApp(options: TestAppOptions = {}) {
     authHashes.set(userId, (req.body as { hash: string }).hash);
     await guard.passwordChanged(req, userId);
     res.json({ sidBefore, sid: req.sessionID, data: req.session.views ?? null });
-  });
-  app.post('/reauthenticate', async (req: Request, res: Response) => {
+  }));
+  app.post('/reauthenticate', handle(async (req: Request, res: Response) => {
     await hooks.beforeReauthenticate();
     await guard.reauthenticated(req);
     res.json({});
-  });
+  }));
   app.post('/sensitive', (req, res, next) => guard.requireRecentSignIn()(req, res, next), (_req: Request, res: Response) => {
     res.json({ done: true });
   });
@@ -176,7 +183,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
   app.get('/poll', (req: Request, res: Response) => {
     res.json({ userId: guard.userId(req) });
   });
-  app.post('/slow', async (req: Request, res: Response) => {
+  app.post('/slow', handle(async (req: Request, res: Response) => {
     // Changes the session, so express-session will try to save it when the response ends.
     req.session.views = (req.session.views ?? 0) + 1;
     const held = gate();
@@ -184,7 +191,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     slowArrived.open();
     await held.opened;
     res.json({ views: req.session.views });
-  });
+  }));
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => guard.errorHandler(error, req, res, next));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     res.status(500).json({ error: 'app_error', message: String(error) });

@@ -96,6 +96,16 @@ describe.each(kinds)('races on the $name', (kind) => {
     await cleanup();
   });
 
+  /** Holds the next request that reaches the test app's hook `name` there, until `release()`. */
+  const holdAt = (name: keyof TestApp['hooks']) => {
+    const held = gate();
+    const reached = gate();
+    app.hooks[name] = async () => {
+      reached.open();
+      await held.opened;
+    };
+    return { reached: reached.opened, release: held.open };
+  };
   const signInCookie = async (username: string, path = '/login') => cookieOf(await app.request().post(path).send({ username }).expect(200));
   const me = (cookie: string) => app.request().get('/api/me').set(SDK).set('Cookie', cookie);
 
@@ -137,16 +147,11 @@ describe.each(kinds)('races on the $name', (kind) => {
     it('passwordChanged after an admin "sign out everywhere" creates nothing and answers session_revoked', async () => {
       await start();
       const cookie = await signInCookie('alice');
-      const held = gate();
-      const reached = gate();
-      app.hooks.beforePasswordChange = async () => {
-        reached.open();
-        await held.opened;
-      };
+      const { reached, release } = holdAt('beforePasswordChange');
       const change = app.request().post('/password').set('Cookie', cookie).send({ hash: 'new' }).then((res) => res);
-      await reached.opened;
+      await reached;
       await app.guard.revokeUser('alice');
-      held.open();
+      release();
       const res = await change;
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('session_revoked');
@@ -160,17 +165,12 @@ describe.each(kinds)('races on the $name', (kind) => {
       await start();
       const laptop = await signInCookie('alice');
       const phone = await signInCookie('alice');
-      const held = gate();
-      const reached = gate();
-      app.hooks.beforePasswordChange = async () => {
-        reached.open();
-        await held.opened;
-      };
+      const { reached, release } = holdAt('beforePasswordChange');
       const change = app.request().post('/password').set('Cookie', laptop).send({ hash: 'new' }).then((res) => res);
-      await reached.opened;
+      await reached;
       const signOut = await app.request().delete('/session/sessions').set(SDK).set('Cookie', phone);
       expect(signOut.body).toEqual({ revoked: 1 });
-      held.open();
+      release();
       expect((await change).status).toBe(401);
       // The app did store the new password, so the phone's session (bound to the old one) ends too; nothing new exists.
       expect(await app.guard.registry.list('alice')).toEqual([]);
@@ -181,16 +181,11 @@ describe.each(kinds)('races on the $name', (kind) => {
     it('reauthenticated after a revocation creates nothing and answers session_revoked', async () => {
       await start();
       const cookie = await signInCookie('alice');
-      const held = gate();
-      const reached = gate();
-      app.hooks.beforeReauthenticate = async () => {
-        reached.open();
-        await held.opened;
-      };
+      const { reached, release } = holdAt('beforeReauthenticate');
       const step = app.request().post('/reauthenticate').set('Cookie', cookie).then((res) => res);
-      await reached.opened;
+      await reached;
       await app.guard.revokeUser('alice');
-      held.open();
+      release();
       const res = await step;
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('session_revoked');
@@ -200,16 +195,11 @@ describe.each(kinds)('races on the $name', (kind) => {
     it('login over a session revoked meanwhile creates exactly one session and announces the old end once', async () => {
       await start();
       const cookie = await signInCookie('alice');
-      const held = gate();
-      const reached = gate();
-      app.hooks.afterVerify = async () => {
-        reached.open();
-        await held.opened;
-      };
+      const { reached, release } = holdAt('afterVerify');
       const login = app.request().post('/login-verified').set('Cookie', cookie).send({ username: 'alice' }).then((res) => res);
-      await reached.opened;
+      await reached;
       await app.guard.revokeUser('alice');
-      held.open();
+      release();
       const res = await login;
       expect(res.status).toBe(200);
       expect(await app.guard.registry.list('alice')).toHaveLength(1);

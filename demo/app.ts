@@ -13,11 +13,11 @@ import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { authRoutes } from './auth-routes.js';
 import type { DemoConfig } from './config.js';
-import type { DemoContext } from './context.js';
+import { isApiRequest, type DemoContext } from './context.js';
 import { html } from './html.js';
 import { renderPage } from './layout.js';
 import { log, requestLogger } from './logger.js';
-import { malformedPathGuard, noStore, securityHeaders, sendError, wantsJson } from './security.js';
+import { malformedPathGuard, noStore, sameOriginOnly, securityHeaders, sendError } from './security.js';
 import type { Stores } from './stores.js';
 import { createClock, testClockRouter } from './test-clock.js';
 import type { UserDirectory } from './users.js';
@@ -60,6 +60,11 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
     expireAfter: config.expireAfter,
     absoluteTimeout: config.absoluteTimeout,
     loginUrl: '/login',
+    // A sign-out form posted after the session ended still signs out and lands on the sign-in page.
+    anonymousUrls: ['/login', '/logout'],
+    // The demo's routes, not the guard's default (every non-GET is API): a no-JS form post after expiry
+    // is a page and goes to the sign-in page; /api/* is API whatever its Accept header.
+    isApiRequest,
     store: stores.sessionStore,
     ...(stores.registry === undefined ? {} : { registry: stores.registry }),
     getSessionAuthHash: (userId) => users.sessionAuthHash(userId),
@@ -93,6 +98,9 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
   // API answers describe one user at one instant: never cached (pages set it in renderPage, errors in sendError).
   app.use('/api', noStore);
 
+  // Cross-site state changes are refused before the session is even read: a refused request is not activity.
+  app.use(sameOriginOnly);
+
   // Through the guard: it checks these settings at start-up and makes the store fail closed (503, not 500 or a hang).
   app.use(
     guard.session({
@@ -120,9 +128,14 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
   app.use(workRoutes(context));
   app.use(accountRoutes(context));
   app.use(adminRoutes(context));
+  // The no-JS notes form posts to /notes; one posted after expiry comes back here after sign-in (the
+  // guard's return path is the path posted to), and the form lives on the work page.
+  app.get('/notes', (_req, res) => {
+    res.redirect(303, '/');
+  });
 
   app.use((req, res) => {
-    if (wantsJson(req) || req.path.startsWith('/api/')) {
+    if (isApiRequest(req)) {
       sendError(res, 404, 'not_found', 'No such page.');
       return;
     }
@@ -156,7 +169,7 @@ const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     log(`error on ${req.method} ${req.path}: ${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`);
   }
   if (res.headersSent) return;
-  if (wantsJson(req) || req.path.startsWith('/api/') || req.method !== 'GET') {
+  if (isApiRequest(req)) {
     sendError(res, status, code, message);
     return;
   }

@@ -1,5 +1,5 @@
 /** What the demo's route modules share. */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { SessionGuard } from '@sessionguard/express';
 import type { DemoConfig } from './config.js';
 import type { Clock } from './test-clock.js';
@@ -24,8 +24,25 @@ declare module 'express-serve-static-core' {
   }
 }
 
-function isApiRequest(path: string, accept: string | undefined): boolean {
-  return path.startsWith('/api/') || (accept ?? '').includes('application/json');
+/** The demo's API: its JSON routes and the guard's routers. */
+const API_PATHS = /^\/(?:api|session|admin\/sessions)(?:\/|$)/;
+
+/**
+ * Whether a request that is not (or no longer) signed in gets 401 JSON rather
+ * than a redirect to the sign-in page; the guard asks the same (its
+ * `isApiRequest` option) for an ended session. API: the demo's API paths
+ * whatever the `Accept` header, the SDK's and the page scripts' calls
+ * (`X-SessionGuard`, `X-Requested-With`), a JSON body, an `Accept` that
+ * prefers JSON, and a non-GET without `Accept` (not a browser). A page: a
+ * browser navigation, and a plain form post (a browser sends
+ * `Accept: text/html,...`), which must land on the sign-in page, not on raw JSON.
+ */
+export function isApiRequest(req: Request): boolean {
+  if (API_PATHS.test(req.originalUrl.replace(/[?#].*$/s, ''))) return true;
+  if (req.get('x-sessionguard') !== undefined || req.get('x-requested-with') !== undefined) return true;
+  if (req.is('application/json')) return true;
+  if (!req.get('accept')) return req.method !== 'GET' && req.method !== 'HEAD';
+  return req.accepts(['html', 'json']) !== 'html';
 }
 
 /** Lets signed-in users through; API requests otherwise get 401 JSON, pages a redirect to sign in. */
@@ -34,7 +51,7 @@ export function requireUser(ctx: DemoContext): RequestHandler {
     const userId = ctx.guard.userId(req);
     const user = userId === null ? null : ctx.users.get(userId);
     if (!user) {
-      if (isApiRequest(req.path, req.get('accept'))) {
+      if (isApiRequest(req)) {
         sendError(res, 401, 'unauthenticated', 'Sign in first.');
       } else {
         res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);

@@ -35,7 +35,7 @@ interface BadRequest {
   body: Buffer;
   framing: RawRequest['framing'];
   publicId: { kind: 'raw'; value: string } | { kind: 'encoded'; value: string } | { kind: 'own' } | { kind: 'otherUser' } | null;
-  /** Milliseconds the clock moves between sign-in and the request (within the session's life). */
+  /** Milliseconds the clock moves between sign-in and the request (at least 1 s, within the session's life). */
   elapsed: number;
 }
 
@@ -221,7 +221,8 @@ const publicIdArb = fc.oneof(
 );
 
 function badRequestArb(port: number): fc.Arbitrary<BadRequest> {
-  const elapsed = fc.integer({ min: 0, max: 100_000 });
+  // At least a second: activity recorded by the request would then differ from the sign-in's.
+  const elapsed = fc.integer({ min: 1000, max: 100_000 });
   const base = {
     actor: fc.constant<Actor>('alice'),
     cookie: fc.constant<BadRequest['cookie']>('valid'),
@@ -364,9 +365,6 @@ function toRaw(request: BadRequest, signed: Signed): RawRequest {
   }
 }
 
-/** The fields of a record that no bad request may change. */
-const frozenPart = ({ lastActivity: _lastActivity, retainUntil: _retainUntil, ...rest }: SessionRecord) => rest;
-
 describe('fuzz: every endpoint under bad requests', () => {
   it('answers each bad request 4xx with a known JSON error code, never 5xx, and changes no session', async () => {
     await fc.assert(
@@ -377,7 +375,6 @@ describe('fuzz: every endpoint under bad requests', () => {
         const sessionIds = before.records.map((record) => record.sessionId);
 
         const res: RawResponse = await rawRequest(app.port, toRaw(request, signed));
-        const now = app.clock.now();
         const after = await app.snapshot();
 
         // Never a 5xx, always a 4xx.
@@ -394,16 +391,22 @@ describe('fuzz: every endpoint under bad requests', () => {
         // No answer ever carries a session id.
         for (const sessionId of sessionIds) expect(res.raw).not.toContain(sessionId);
 
-        // Nothing created, nothing ended, nothing changed but the activity the middleware records.
+        // Nothing created, nothing ended, nothing changed: not even last activity. A refused or invalid
+        // request is not the user being active (a forged one must not keep a victim's session alive), and
+        // the clock moved at least a second since sign-in, so a request that recorded activity shows here.
         expect(after.storedIds).toEqual(before.storedIds);
-        expect(after.records.map(frozenPart)).toEqual(before.records.map(frozenPart));
-        for (const [index, record] of after.records.entries()) {
-          const previous = before.records[index]!;
-          expect(record.lastActivity).toBeLessThanOrEqual(now);
-          if (request.endpoint === 'ping' || record.sessionId !== (request.actor === 'admin' ? signed.admin : signed.alice).record.sessionId) {
-            // The ping is passive, and no request touches a session it does not carry.
-            expect(record.lastActivity).toBe(previous.lastActivity);
-          }
+        const shown = `${request.endpoint}/${request.flaw}: ${res.status} ${res.body}`;
+        if (request.endpoint === 'revokeOne' && res.status === 404) {
+          // Known gap (packages/express/src/sessions-router.ts, DELETE /sessions/:publicId): the re-check that
+          // records the activity runs before the target is looked up, so a well-formed id that is not one of
+          // the user's sessions (404) still extends the acting session. Only that, and nothing else, may change
+          // here; drop this branch once the router looks the target up first.
+          const actorId = signed.alice.record.sessionId;
+          const withoutActivity = (records: SessionRecord[]) =>
+            records.map((record) => (record.sessionId === actorId ? { ...record, lastActivity: 0, retainUntil: 0 } : record));
+          expect(withoutActivity(after.records), shown).toEqual(withoutActivity(before.records));
+        } else {
+          expect(after.records, shown).toEqual(before.records);
         }
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 300), seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },

@@ -106,10 +106,12 @@ export function createSessionsRouter(ctx: GuardContext, limiter: RateLimiter | n
       if (publicId === record.publicId) {
         return sendError(res, 'invalid_parameter', 'This is the current session: sign out instead.');
       }
-      if (!(await recheckBeforeChange(ctx, req, res))) return;
-      // Looked up among this user's sessions only: another user's public id is simply not found.
+      // Looked up among this user's sessions only: another user's public id is simply not found. Before the
+      // re-check, which records the request as activity: a refused request (404 included) must not.
       const target = (await registry.list(record.userId)).find((entry) => entry.publicId === publicId);
-      const removed = target ? await registry.revoke({ sessionId: target.sessionId, userId: record.userId }) : null;
+      if (!target) return sendError(res, 'not_found', 'No such session.');
+      if (!(await recheckBeforeChange(ctx, req, res))) return;
+      const removed = await registry.revoke({ sessionId: target.sessionId, userId: record.userId });
       if (!removed) return sendError(res, 'not_found', 'No such session.');
       await finishRevocation(ctx, [removed], 'revoked_by_user');
       const body: RevokedCount = { revoked: 1 };

@@ -1,4 +1,4 @@
-import { isSessionGuardConfigError, TIMING_PRESETS } from '@sessionguard/core';
+import { isSessionGuardConfigError } from '@sessionguard/core';
 import { describe, expect, it } from 'vitest';
 import { createSessionGuard } from './guard.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
@@ -19,7 +19,7 @@ function optionOf(options: unknown): string | null {
 describe('options', () => {
   it('applies the documented defaults', async () => {
     const resolved = resolveOptions({ secret, preset: 'aal2' });
-    expect(resolved.policy).toEqual(TIMING_PRESETS.aal2);
+    expect(resolved.policy).toEqual({ warnAfter: 3300, expireAfter: 3600, absoluteTimeout: 86_400 });
     expect(resolveOptions({ secret, warnAfter: 30, expireAfter: 60, registry: resolved.registry }).policy.absoluteTimeout).toBeNull();
     expect(resolved).toMatchObject({
       loginUrl: '/login',
@@ -32,6 +32,15 @@ describe('options', () => {
       ownsRegistry: true,
     });
     expect(await resolved.canRevoke('admin', 'alice', {} as never)).toBe(false);
+    await resolved.registry.close();
+  });
+
+  it.each([
+    ['aal3', { warnAfter: 780, expireAfter: 900, absoluteTimeout: 43_200 }],
+    ['pci', { warnAfter: 780, expireAfter: 900, absoluteTimeout: null }],
+  ] as const)('resolves the %s preset to its numbers', async (preset, policy) => {
+    const resolved = resolveOptions({ secret, preset });
+    expect(resolved.policy).toEqual(policy);
     await resolved.registry.close();
   });
 

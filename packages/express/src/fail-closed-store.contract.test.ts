@@ -6,7 +6,7 @@
  * timeouts: the stores answer on setImmediate, well within them.
  */
 import session, { type SessionData } from 'express-session';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isSessionStoreUnavailableError } from './errors.js';
 import { failClosedStore } from './fail-closed-store.js';
 
@@ -158,17 +158,27 @@ describe('failClosedStore called without a callback (promise style)', () => {
     }
   });
 
-  it('rejects within the timeout when the store never answers, and ignores the late answer', async () => {
-    let late: GetCallback | null = null;
-    const inner = new session.MemoryStore();
-    inner.get = (_sid, callback) => void (late = callback);
-    const store = awaited(failClosedStore(inner, { timeout: 30 }));
-    const started = Date.now();
-    const error = await rejectionOf(store.get('x'));
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(isSessionStoreUnavailableError(error)).toBe(true);
-    expect(String((error as Error).cause)).toMatch(/no answer within 30 ms/);
-    late!(null, DATA); // must neither throw nor resolve anything now
+  it('rejects at the timeout when the store never answers, not before, and ignores the late answer', async () => {
+    vi.useFakeTimers();
+    try {
+      let late: GetCallback | null = null;
+      const inner = new session.MemoryStore();
+      inner.get = (_sid, callback) => void (late = callback);
+      const store = awaited(failClosedStore(inner, { timeout: 30 }));
+      let settled = false;
+      const rejection = rejectionOf(store.get('x')).finally(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(29);
+      expect(settled, 'still waiting 1 ms before the timeout').toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled, 'rejected at the timeout').toBe(true);
+      const error = await rejection;
+      expect(isSessionStoreUnavailableError(error)).toBe(true);
+      expect(String((error as Error).cause)).toMatch(/no answer within 30 ms/);
+      expect(vi.getTimerCount(), 'the timeout timer is gone').toBe(0);
+      late!(null, DATA); // must neither throw nor resolve anything now
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects when the promise a store returns rejects, even with no reason given', async () => {

@@ -54,7 +54,7 @@ async function signIn(username: string, password: string): Promise<string> {
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ username });
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sessionguard.sid='));
-  expect(cookie, 'POST /login sets the session cookie').toBeDefined();
+  expect(cookie, 'POST /login sets the session cookie').toMatch(/^sessionguard\.sid=[^;]+;/);
   return cookie!.split(';')[0]!;
 }
 

@@ -1,9 +1,9 @@
-// Builds every package: ESM bundles with esbuild, declarations with tsc,
-// the client's script-tag IIFE, and the demo server.
+// Builds every package: ESM bundles with esbuild, a CommonJS copy beside them (.cjs, .d.cts),
+// declarations with tsc, the client's script-tag IIFE, and the demo server.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -57,6 +57,66 @@ async function buildPackage(name, entries, options = {}) {
     ...options,
   });
   execFileSync(process.execPath, [tsc, '-p', at('packages', name, 'tsconfig.build.json')], { stdio: 'inherit' });
+  await buildCommonJs(name, options);
+}
+
+/** The files tsconfig.build.json declares, minus the script-tag entry: what a CommonJS consumer may reach. */
+function shippedSources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return shippedSources(file);
+    const skip = /\.test\.ts$|^test-.*\.ts$|\.contract\.ts$|\.d\.ts$|^global\.ts$/.test(entry.name) || !entry.name.endsWith('.ts');
+    return skip ? [] : [file];
+  });
+}
+
+/**
+ * CommonJS for `require()`: one .cjs per source file, each requiring its neighbours (`./x.js` becomes
+ * `./x.cjs`) and `@sessionguard/core` as a package. esbuild cannot split CommonJS, and bundling each
+ * entry whole would give `@sessionguard/express` and `@sessionguard/express/redis` their own copies of
+ * the module-level WeakMaps and error classes; file for file, every module exists once per format.
+ * Declarations follow: each .d.ts copied to a .d.cts with its relative specifiers pointing at .cjs.
+ */
+async function buildCommonJs(name, options) {
+  const src = at('packages', name, 'src');
+  const dist = at('packages', name, 'dist');
+  await build({
+    entryPoints: shippedSources(src),
+    outdir: dist,
+    outbase: src,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: name === 'express' ? 'node' : 'neutral',
+    target: name === 'express' ? 'node20' : 'es2022',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    ...(options.tsconfigRaw ? { tsconfigRaw: options.tsconfigRaw } : {}),
+    plugins: [
+      {
+        name: 'one-cjs-per-file',
+        setup(plugin) {
+          plugin.onResolve({ filter: /^@sessionguard\/core$/ }, (args) => ({ path: args.path, external: true }));
+          plugin.onResolve({ filter: /^\.\.?\// }, (args) =>
+            args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.js$/, '.cjs'), external: true },
+          );
+        },
+      },
+    ],
+  });
+  const declarations = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const file = path.join(dir, entry.name);
+      return entry.isDirectory() ? declarations(file) : entry.name.endsWith('.d.ts') ? [file] : [];
+    });
+  for (const file of declarations(dist)) {
+    const text = readFileSync(file, 'utf8').replace(
+      /((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]*?)\.js\2/g,
+      (_, before, quote, specifier) => `${before}${quote}${specifier}.cjs${quote}`,
+    );
+    writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text);
+  }
 }
 
 await buildPackage('core', ['index.ts']);

@@ -18,7 +18,8 @@ describe('login', () => {
     const login = await agent.post('/login').set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0').send({ username: 'alice' });
     const { sidBefore, sid } = login.body as { sidBefore: string; sid: string };
     expect(sid).not.toBe(sidBefore);
-    expect(await app.storedSession(sidBefore)).toBeFalsy();
+    expect(await app.storedSession(sidBefore)).toBeUndefined();
+    expect((await app.storedSession(sid))?.sessionguard?.userId, 'the new id is the one the store holds').toBe('alice');
     const me = await agent.get('/api/me').expect(200);
     expect(me.body).toMatchObject({ username: 'alice', views: 0 });
     const [record] = await app.registry.list('alice');
@@ -54,8 +55,9 @@ describe('logout', () => {
     const phone = app.agent();
     const { sid } = await signIn(laptop, 'alice');
     await signIn(phone, 'alice');
+    expect((await app.storedSession(sid))?.sessionguard?.userId).toBe('alice');
     await laptop.post('/logout').set(SDK).expect(200);
-    expect(await app.storedSession(sid)).toBeFalsy();
+    expect(await app.storedSession(sid)).toBeUndefined();
     await laptop.get('/api/me').expect(401);
     await phone.get('/api/me').expect(200);
     expect(reasons()).toEqual(['logout']);
@@ -125,7 +127,8 @@ describe('passwordChanged', () => {
     const changed = await laptop.post('/password').send({ hash: 'new-password-hash' }).expect(200);
     expect(changed.body.sid).not.toBe(changed.body.sidBefore);
     expect(changed.body.data).toBe(1);
-    expect(await app.storedSession(changed.body.sidBefore)).toBeFalsy();
+    expect(await app.storedSession(changed.body.sidBefore)).toBeUndefined();
+    expect((await app.storedSession(changed.body.sid))?.sessionguard?.userId, 'the new id is the one the store holds').toBe('alice');
     // The current session lives on, with its data and a hash that matches the new password.
     const me = await laptop.get('/api/me').expect(200);
     expect(me.body).toMatchObject({ username: 'alice', views: 1 });

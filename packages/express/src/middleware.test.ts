@@ -142,7 +142,7 @@ describe('middleware: the registry is the truth', () => {
     await app.registry.revokeUser('alice', undefined);
     expect((await app.storedSession(sid))?.sessionguard?.userId).toBe('alice');
     await agent.get('/api/me').set(SDK).expect(401, /session_revoked/);
-    expect(await app.storedSession(sid)).toBeFalsy();
+    expect(await app.storedSession(sid)).toBeUndefined();
   });
 
   it('a request in flight when its session is revoked cannot bring it back', async () => {
@@ -172,7 +172,7 @@ describe('middleware: the registry is the truth', () => {
     // express-session tried to save both; neither wrote the revoked session back.
     expect(await app.storedSession(sid)).toEqual(ended);
     await device.get('/api/me').set(SDK).expect(401, /session_revoked/);
-    expect(await app.storedSession(sid)).toBeFalsy();
+    expect(await app.storedSession(sid)).toBeUndefined();
     await device.get('/api/me').set(SDK).expect(401, /unauthenticated/);
     expect(app.logs.some((line) => line.message === 'skipped saving a session that ended during the request')).toBe(true);
   });
@@ -181,12 +181,13 @@ describe('middleware: the registry is the truth', () => {
     app = await startTestApp();
     const agent = app.agent();
     const { sid } = await signIn(agent, 'alice');
+    expect((await app.storedSession(sid))?.sessionguard?.userId).toBe('alice');
     const slow = agent.post('/slow').set(SDK).then((res) => res.status);
     const release = await app.slowArrival();
     await agent.post('/logout').set(SDK).expect(200);
     release();
     expect(await slow).toBe(200);
-    expect(await app.storedSession(sid)).toBeFalsy();
+    expect(await app.storedSession(sid)).toBeUndefined();
     expect(await app.registry.list('alice')).toEqual([]);
     await agent.get('/api/me').set(SDK).expect(401, /unauthenticated/);
   });
@@ -196,11 +197,12 @@ describe('middleware: the registry is the truth', () => {
     const agent = app.agent();
     const { sid } = await signIn(agent, 'alice');
     const data = await app.storedSession(sid);
+    expect(data?.sessionguard?.userId).toBe('alice');
     await app.guard.revokeUser('alice');
     // Simulate a store write that slipped past every guard.
     await new Promise<void>((resolve) => app.store.set(sid, data!, () => resolve()));
     await agent.get('/api/me').set(SDK).expect(401, /session_revoked/);
-    expect(await app.storedSession(sid)).toBeFalsy();
+    expect(await app.storedSession(sid)).toBeUndefined();
   });
 });
 

@@ -39,7 +39,7 @@ async function signIn(demo: RunningDemo, username: string, password: string): Pr
   });
   expect(response.status).toBe(200);
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sessionguard.sid='));
-  expect(cookie).toBeDefined();
+  expect(cookie).toMatch(/^sessionguard\.sid=[^;]+;/);
   return cookie!.split(';')[0]!;
 }
 

@@ -7,7 +7,7 @@
  * built demo (test/support/demo.ts), plus unit tests of the pure pieces.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ConfigError, parseTrustProxy, readConfig } from '../../demo/config.js';
 import { createRateLimiter, safeNext } from '../../demo/security.js';
 import { startDemo, type RunningDemo } from '../support/demo.js';
@@ -122,6 +122,9 @@ describe('TRUST_PROXY', () => {
 
 describe('failure limits count an attempt before verifying it', () => {
   it('reserves a verification up to the limit, refuses beyond it, and a success gives its count back once', () => {
+    // A fake clock, so the wait it announces is an exact number of seconds.
+    vi.useFakeTimers({ now: new Date('2026-01-01T10:00:00Z') });
+    onTestFinished(() => void vi.useRealTimers());
     const limiter = createRateLimiter({ limit: 3, windowMs: 60_000 });
     const tickets = [limiter.reserve('k'), limiter.reserve('k'), limiter.reserve('k')];
     expect(tickets.every(Boolean)).toBe(true);
@@ -131,7 +134,10 @@ describe('failure limits count an attempt before verifying it', () => {
     tickets[0]!.giveBack(); // a second give-back of one ticket changes nothing
     expect(limiter.reserve('k')).not.toBeNull();
     expect(limiter.reserve('k')).toBeNull();
-    expect(limiter.retryAfter('k')).toBeGreaterThan(0);
+    // retryAfter is at least 1 whatever the window: only the exact seconds left show it is counted.
+    expect(limiter.retryAfter('k')).toBe(60);
+    vi.advanceTimersByTime(45_500);
+    expect(limiter.retryAfter('k')).toBe(15);
   });
 
   it('45 parallel wrong sign-in guesses: at most 10 are evaluated, the rest get 429', async () => {
@@ -310,6 +316,9 @@ describe('slow requests', () => {
       await slow?.stop();
     });
 
+    /** When the trickling client gives up: far past both timeouts, so a server that never cuts off shows as `null`. */
+    const GIVE_UP_MS = 15_000;
+
     /**
      * Opens a raw connection, sends `head` at once, then one byte of `drip` every 100 ms, until the
      * server closes the connection or `giveUpMs` passes. Resolves with what the server sent and when it closed.
@@ -348,17 +357,20 @@ describe('slow requests', () => {
       const head =
         `POST /login HTTP/1.1\r\nHost: 127.0.0.1:${slow.port}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
         'Content-Length: 10000\r\n\r\nusername=alice&password=';
-      const { received, closedAfterMs } = await trickle(head, 'x', 6000);
+      const { received, closedAfterMs } = await trickle(head, 'x', GIVE_UP_MS);
       expect(closedAfterMs, 'the server closed the connection').not.toBeNull();
-      expect(closedAfterMs!).toBeGreaterThanOrEqual(1500);
-      expect(closedAfterMs!).toBeLessThan(4500);
+      // Not before REQUEST_TIMEOUT (the headers came at once, so it is not HEADERS_TIMEOUT)...
+      expect(closedAfterMs!).toBeGreaterThanOrEqual(2000 - 50);
+      // ...and well before the client gives up, however loaded the machine.
+      expect(closedAfterMs!).toBeLessThan(5 * 2000);
       expect(received).toMatch(/^HTTP\/1\.1 408/);
     });
 
     it('cuts off a request whose headers trickle in slower than HEADERS_TIMEOUT', async () => {
-      const { received, closedAfterMs } = await trickle(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${slow.port}\r\n`, 'X-Slow: a\r\n', 6000);
+      const { received, closedAfterMs } = await trickle(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${slow.port}\r\n`, 'X-Slow: a\r\n', GIVE_UP_MS);
       expect(closedAfterMs, 'the server closed the connection').not.toBeNull();
-      expect(closedAfterMs!).toBeLessThan(3500);
+      expect(closedAfterMs!).toBeGreaterThanOrEqual(1000 - 50);
+      expect(closedAfterMs!).toBeLessThan(5 * 1000);
       expect(received).toMatch(/^HTTP\/1\.1 408/);
     });
   });

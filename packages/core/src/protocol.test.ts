@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_IDLE_FOR_SECONDS, parseErrorBody, parsePingRequest, parsePingResponse } from './index.js';
+import { parseErrorBody, parsePingRequest, parsePingResponse } from './index.js';
 
 describe('parsePingRequest', () => {
-  it('accepts a number of seconds', () => {
+  it('accepts a number of seconds, up to 366 days', () => {
     expect(parsePingRequest({ idleFor: 12.5 })).toEqual({ ok: true, value: { idleFor: 12.5 } });
+    expect(parsePingRequest({ idleFor: 31_622_400 })).toEqual({ ok: true, value: { idleFor: 31_622_400 } });
   });
   it.each([
     [undefined, 'invalid_body'],
@@ -15,7 +16,7 @@ describe('parsePingRequest', () => {
     [{ idleFor: -1 }, 'invalid_idle_for'],
     [{ idleFor: Number.NaN }, 'invalid_idle_for'],
     [{ idleFor: '5' }, 'invalid_idle_for'],
-    [{ idleFor: MAX_IDLE_FOR_SECONDS + 1 }, 'invalid_idle_for'],
+    [{ idleFor: 31_622_401 }, 'invalid_idle_for'],
     [{ idleFor: 1e308 }, 'invalid_idle_for'],
   ])('rejects %o with %s', (body, error) => {
     expect(parsePingRequest(body)).toMatchObject({ ok: false, error });

@@ -20,7 +20,7 @@ describe('registry bounds', () => {
   });
 
   it('defaults live in one place and bad values are named', () => {
-    expect(normalizeRegistryBounds('f', {})).toEqual(REGISTRY_BOUNDS_DEFAULTS);
+    expect(normalizeRegistryBounds('f', {})).toEqual({ maxSessionsPerUser: 100, keepEndedFor: 86_400_000 });
     expect(REGISTRY_BOUNDS_DEFAULTS).toEqual({ maxSessionsPerUser: 100, keepEndedFor: 86_400_000 });
     expect(normalizeRegistryBounds('f', { maxSessionsPerUser: 1, keepEndedFor: 0 })).toEqual({ maxSessionsPerUser: 1, keepEndedFor: 0 });
     expect(() => normalizeRegistryBounds('createX', { maxSessionsPerUser: Infinity })).toThrow(/^createX: `maxSessionsPerUser`/);

@@ -44,6 +44,7 @@ const REVIEWED: Array<{ file: string; text: string; why: string }> = [
   { file: 'packages/express/src/revocation.ts', text: 'record.sessionId === req.sessionID', why: 'as above: two server-held ids of verified sessions' },
   { file: 'packages/express/src/sessions-router.ts', text: 'record.sessionId === currentSessionId', why: 'as above: marks the current session in the list' },
   { file: 'packages/express/src/registry/memory-registry.ts', text: 'sessionId === exceptSessionId', why: 'as above: the caller passes the verified current session id' },
+  { file: 'packages/express/src/registry/memory-registry.ts', text: 'sessionId !== exceptSessionId', why: 'the same comparison, negated (revokeUser skips the current session)' },
   {
     file: 'packages/express/src/sessions-router.ts',
     text: 'publicId === record.publicId',

@@ -23,6 +23,8 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           env: { SG_EXPECT_EXPRESS_MAJOR: '5' },
+          // Property tests (fast-check) take a few seconds alone and several times that beside the browser suites.
+          testTimeout: 30_000,
           include: ['packages/core/src/**/*.test.ts', 'packages/express/src/**/*.test.ts'],
         },
       },
@@ -35,6 +37,8 @@ export default defineConfig({
           name: 'unit-express4',
           environment: 'node',
           env: { SG_EXPECT_EXPRESS_MAJOR: '4' },
+          // Property tests (fast-check) take a few seconds alone and several times that beside the browser suites.
+          testTimeout: 30_000,
           include: ['packages/express/src/**/*.test.ts'],
         },
       },

@@ -138,8 +138,12 @@ describe('idle timeout across tabs', () => {
 
   it('expires at once on wake after a sleep longer than EXPIRE_AFTER', async () => {
     const { context, time, first, second } = await twoTabs();
-    await time.sleep(s(EXPIRE_AFTER + 60), [first, second]);
-    // No timer ran during the "sleep"; the wake signals alone must bring the dialog.
+    await time.jump(s(EXPIRE_AFTER + 60), [first, second]);
+    // The clock jumped and no timer ran: nothing shows until the tabs wake up.
+    await staysHidden(first, dialog(first, 'expired'), 'the sign-in dialog before the wake-up');
+    expect(await dialog(second, 'expired').isVisible()).toBe(false);
+    // The wake signals alone must bring the dialog.
+    await time.wake([first, second]);
     await shows(dialog(first, 'expired'), 'the sign-in dialog right after waking');
     await shows(dialog(second, 'expired'), 'the sign-in dialog in the other tab right after waking');
     expect(await dialog(first, 'warning').isVisible()).toBe(false);

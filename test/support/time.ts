@@ -21,6 +21,10 @@ export interface TimeMachine {
    * (`visibilitychange`, `pageshow`, `focus`), as a browser does on resume.
    */
   sleep(ms: number, pages: Page[]): Promise<void>;
+  /** The first half of {@link sleep}: the wall clock jumps `ms`, no browser timer runs, nothing wakes up. */
+  jump(ms: number, pages: Page[]): Promise<void>;
+  /** The second half of {@link sleep}: the tabs wake up (`visibilitychange`, `pageshow`, `focus`). */
+  wake(pages: Page[]): Promise<void>;
   /** Waits until no request of the context is in flight (bounded). */
   settle(): Promise<void>;
 }
@@ -42,8 +46,26 @@ export async function timeMachine(context: BrowserContext, demo: RunningDemo): P
     }
   };
 
+  const jump = async (ms: number, pages: Page[]) => {
+    await settle();
+    await demo.advanceClock(ms);
+    const now = await pages[0]!.evaluate(() => Date.now());
+    await context.clock.setSystemTime(now + ms);
+  };
+  const wake = async (pages: Page[]) => {
+    for (const page of pages) {
+      await page.evaluate(() => {
+        document.dispatchEvent(new Event('visibilitychange'));
+        window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+        window.dispatchEvent(new FocusEvent('focus'));
+      });
+    }
+  };
+
   return {
     settle,
+    jump,
+    wake,
     async elapse(ms) {
       await settle();
       await demo.advanceClock(ms);
@@ -55,17 +77,8 @@ export async function timeMachine(context: BrowserContext, demo: RunningDemo): P
       await context.clock.runFor(ms);
     },
     async sleep(ms, pages) {
-      await settle();
-      await demo.advanceClock(ms);
-      const now = await pages[0]!.evaluate(() => Date.now());
-      await context.clock.setSystemTime(now + ms);
-      for (const page of pages) {
-        await page.evaluate(() => {
-          document.dispatchEvent(new Event('visibilitychange'));
-          window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
-          window.dispatchEvent(new FocusEvent('focus'));
-        });
-      }
+      await jump(ms, pages);
+      await wake(pages);
     },
   };
 }

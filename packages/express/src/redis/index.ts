@@ -1,8 +1,9 @@
 /**
  * `@sessionguard/express/redis`: the session registry on Redis, for apps that
- * run more than one process. The app creates and owns the node-redis v5
- * client (`redis` is an optional peer dependency; this module only imports its
- * types) and passes it in:
+ * run more than one process. The app creates and owns the client, node-redis
+ * v5 or ioredis v5 (`redis` and `ioredis` are optional peer dependencies; this
+ * module imports neither, and tells the two apart by their methods) and passes
+ * it in. With node-redis:
  *
  * ```ts
  * import { createClient } from 'redis';
@@ -43,16 +44,55 @@
  *   a late run does is revoke what the caller thought not revoked, or record a login that was
  *   answered 503 (it shows in the user's list until it expires). A timed-out revoke is not a
  *   done revoke: report it as failed. A silently dead connection is closed by TCP keepalive
- *   (on by default in node-redis), then reconnected; until then every operation times out;
+ *   (on by default in node-redis and ioredis), then reconnected; until then every operation times out;
  * - back: the same client reconnects by itself and the next operation succeeds. Scripts
  *   are re-sent once per Redis node after a restart (`NOSCRIPT`, then `EVAL`).
  *
  * On Redis Cluster, pass `createCluster({ rootNodes: [...], defaults: { disableOfflineQueue: true, socket: {...} } })`
  * instead: every key of one user shares a hash tag, so each operation stays on one node.
  *
+ * With ioredis, the same in its options (it connects by itself; the registry only sends `EVALSHA`/`EVAL`):
+ *
+ * ```ts
+ * import { Redis } from 'ioredis';
+ *
+ * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+ *   // While disconnected, commands fail at once instead of waiting in the offline queue.
+ *   enableOfflineQueue: false,
+ *   // A command in flight when the connection drops is rejected, not re-sent after the reconnect.
+ *   maxRetriesPerRequest: 0,
+ *   connectTimeout: 2000,
+ *   // Reconnect forever (always return a number): a client that gave up stays closed.
+ *   retryStrategy: (times) => Math.min(50 * 2 ** times, 2000) + Math.floor(Math.random() * 200),
+ * });
+ * // Without a listener ioredis prints every connection error to the console.
+ * client.on('error', (error) => console.warn('redis:', error.message));
+ *
+ * const registry = createRedisRegistry({ client, prefix: 'sg', commandTimeout: 1000 });
+ * ```
+ *
+ * ioredis has no per-command abort signal: a command cannot be withdrawn once
+ * handed to it. With its defaults (`enableOfflineQueue: true`,
+ * `maxRetriesPerRequest: 20`), an operation made while Redis is down rejects
+ * after `commandTimeout`, but its command stays queued and runs after the
+ * reconnect, and a command in flight when the connection dropped is re-sent;
+ * the two settings above close both (the reasoning about a late run above
+ * holds either way). On Cluster, pass `new Redis.Cluster(nodes, { enableOfflineQueue: false,
+ * redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 2000 } })`; ioredis's
+ * Cluster still retries a command on a failover or redirection
+ * (`retryDelayOnFailover`, `maxRedirections`), so such a retry too may run
+ * after `commandTimeout`. A `keyPrefix` is honoured: it comes before the
+ * registry's `prefix`.
+ *
  * @packageDocumentation
  */
 export { createRedisRegistry } from './redis-registry.js';
-export type { RedisRegistryClient, RedisRegistryOptions, RedisScriptArguments } from './redis-registry.js';
+export type {
+  AnyRedisRegistryClient,
+  IoRedisRegistryClient,
+  RedisRegistryClient,
+  RedisRegistryOptions,
+  RedisScriptArguments,
+} from './redis-registry.js';
 export type { RegistryBoundsOptions } from '../registry/bounds.js';
 export { encodeUserId } from './keys.js';

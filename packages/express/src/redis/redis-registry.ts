@@ -3,36 +3,24 @@ import { cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } fro
 import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
 import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
 import { CREATE, ENDED_AT, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
+import { scriptCaller, type AnyRedisRegistryClient } from './client-adapter.js';
 
-/** Arguments of `EVAL`/`EVALSHA` in node-redis v5. */
-export interface RedisScriptArguments {
-  keys: string[];
-  arguments: string[];
-}
-
-/**
- * The few commands the registry uses, as a structural type: a node-redis v5
- * client (`createClient`) and a cluster client (`createCluster`) both fit, and
- * the registry never imports `redis` at run time.
- */
-export interface RedisRegistryClient {
-  /** `EVALSHA sha numkeys keys... args...` (routed by the first key on a cluster). */
-  evalSha(sha: string, options: RedisScriptArguments): Promise<unknown>;
-  /** `EVAL script numkeys keys... args...`, the fallback when the script is not cached yet (`NOSCRIPT`). */
-  eval(script: string, options: RedisScriptArguments): Promise<unknown>;
-  /** The same client with per-command options; the registry passes an `AbortSignal`. */
-  withCommandOptions(options: { abortSignal?: AbortSignal }): RedisRegistryClient;
-}
+export type { AnyRedisRegistryClient, IoRedisRegistryClient, RedisRegistryClient, RedisScriptArguments } from './client-adapter.js';
 
 /** Options of {@link createRedisRegistry}. */
 export interface RedisRegistryOptions extends RegistryBoundsOptions {
   /**
-   * A connected node-redis v5 client or cluster client, owned by the app
-   * (the registry never connects, quits or listens to it). See the module
-   * documentation for the client options that make failures fast and
-   * reconnection automatic.
+   * A node-redis v5 client or cluster client (`createClient` /
+   * `createCluster`, connected), or an ioredis v5 client or cluster client
+   * (`new Redis()` / `new Redis.Cluster()`), owned by the app: the registry
+   * never connects, quits or listens to it, and imports neither library. It
+   * tells them apart by their methods. An ioredis `keyPrefix` is honoured
+   * (it comes before the registry's `prefix`). See the module documentation
+   * for the client options that make failures fast and reconnection
+   * automatic: with ioredis, `enableOfflineQueue: false` and
+   * `maxRetriesPerRequest: 0`.
    */
-  client: RedisRegistryClient;
+  client: AnyRedisRegistryClient;
   /**
    * Prefix of every key, so several apps (or an app and its tests) can share
    * one Redis. Must not contain `{` or `}` (the hash tag is the registry's).
@@ -41,8 +29,13 @@ export interface RedisRegistryOptions extends RegistryBoundsOptions {
   prefix?: string;
   /**
    * How long one operation may take, in milliseconds, before it rejects with
-   * `SessionStoreUnavailableError`. A reply arriving later is ignored; a
-   * command still waiting in the client's offline queue is withdrawn.
+   * `SessionStoreUnavailableError`. A reply arriving later is ignored.
+   * node-redis withdraws a command still waiting in its offline queue;
+   * ioredis has no abort signal, so a command it queued while disconnected
+   * may still run after it reconnects (the operation was already reported as
+   * failed): give an ioredis client `enableOfflineQueue: false`, so nothing
+   * is queued, and `maxRetriesPerRequest: 0`, so a command in flight when the
+   * connection drops is rejected instead of re-sent after the reconnect.
    * @default 1000
    */
   commandTimeout?: number;
@@ -56,15 +49,7 @@ const PATCHABLE_FIELDS = ['authHash', 'authenticatedAt', 'ip', 'userAgent'] as c
 >;
 
 function normalizeOptions(options: RedisRegistryOptions) {
-  const { client } = options;
-  if (
-    !client ||
-    typeof client.evalSha !== 'function' ||
-    typeof client.eval !== 'function' ||
-    typeof client.withCommandOptions !== 'function'
-  ) {
-    throw new TypeError('createRedisRegistry: `client` must be a node-redis v5 client or cluster (createClient / createCluster)');
-  }
+  const caller = scriptCaller(options?.client, 'createRedisRegistry');
   const prefix = options.prefix ?? DEFAULTS.prefix;
   if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
     throw new TypeError('createRedisRegistry: `prefix` must be a non-empty string without `{` or `}`');
@@ -73,7 +58,7 @@ function normalizeOptions(options: RedisRegistryOptions) {
   if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
     throw new TypeError('createRedisRegistry: `commandTimeout` must be a positive number of milliseconds');
   }
-  return { client, prefix, commandTimeout, ...normalizeRegistryBounds('createRedisRegistry', options) };
+  return { caller, prefix, commandTimeout, ...normalizeRegistryBounds('createRedisRegistry', options) };
 }
 
 const text = (value: unknown): string =>
@@ -126,8 +111,6 @@ function checkRef(ref: SessionRef): void {
   }
 }
 
-const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
-
 /**
  * The session registry on Redis, for more than one process or machine.
  *
@@ -149,9 +132,11 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.s
  * the clocks NTP-synchronised (the adapter's grace absorbs small skew).
  */
 export function createRedisRegistry(options: RedisRegistryOptions) {
-  const { client, prefix, commandTimeout, maxSessionsPerUser, keepEndedFor } = normalizeOptions(options);
+  const { caller, prefix, commandTimeout, maxSessionsPerUser, keepEndedFor } = normalizeOptions(options);
   const cap = String(maxSessionsPerUser);
   const keep = String(keepEndedFor);
+  /** What the scripts put before a session id to reach its record: the client's own key prefix included. */
+  const scriptRecordPrefix = (userId: string) => caller.keyPrefix + recordKeyPrefix(prefix, userId);
 
   /** Runs one script with the timeout; every failure becomes SessionStoreUnavailableError. */
   async function run<T>(
@@ -161,27 +146,16 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
     parse: (reply: unknown) => T,
   ): Promise<T> {
     const controller = new AbortController();
-    const scoped = client.withCommandOptions({ abortSignal: controller.signal });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        // Withdraws the command if it still waits in the client's queue; once written, its reply is ignored.
+        // node-redis withdraws the command if it still waits in its queue; once written, its reply is ignored.
         controller.abort();
         reject(new SessionStoreUnavailableError(`Redis did not answer ${script.name} within ${commandTimeout} ms`));
       }, commandTimeout);
       timer.unref?.();
     });
-    const attempt = async () => {
-      const call = { keys, arguments: args };
-      let reply: unknown;
-      try {
-        reply = await scoped.evalSha(script.sha, call);
-      } catch (error) {
-        if (!isNoScript(error)) throw error;
-        reply = await scoped.eval(script.source, call);
-      }
-      return parse(reply);
-    };
+    const attempt = async () => parse(await caller.call(script, keys, args, controller.signal));
     try {
       return await Promise.race([attempt(), timedOut]);
     } catch (error) {
@@ -214,7 +188,7 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
       return run(
         CREATE,
         [recordKey(prefix, record.userId, record.sessionId), indexKey(prefix, record.userId)],
-        [record.sessionId, expireAt(record.retainUntil), recordKeyPrefix(prefix, record.userId), cap, keep, ...fields],
+        [record.sessionId, expireAt(record.retainUntil), scriptRecordPrefix(record.userId), cap, keep, ...fields],
         parseRecords,
       );
     },
@@ -262,7 +236,7 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
 
     async list(userId) {
       checkRef({ userId, sessionId: '' });
-      const records = await run(LIST, [indexKey(prefix, userId)], [recordKeyPrefix(prefix, userId), cap], parseRecords);
+      const records = await run(LIST, [indexKey(prefix, userId)], [scriptRecordPrefix(userId), cap], parseRecords);
       return records.sort((a, b) => a.createdAt - b.createdAt);
     },
 
@@ -292,7 +266,7 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
       return run(
         REVOKE_USER,
         [indexKey(prefix, userId)],
-        [recordKeyPrefix(prefix, userId), hasExcept ? '1' : '0', hasExcept ? exceptSessionId : '', keep],
+        [scriptRecordPrefix(userId), hasExcept ? '1' : '0', hasExcept ? exceptSessionId : '', keep],
         parseRecords,
       );
     },

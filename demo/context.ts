@@ -33,16 +33,22 @@ const API_PATHS = /^\/(?:api|session|admin\/sessions)(?:\/|$)/;
  * `isApiRequest` option) for an ended session. API: the demo's API paths
  * whatever the `Accept` header, the SDK's and the page scripts' calls
  * (`X-SessionGuard`, `X-Requested-With`), a JSON body, an `Accept` that
- * prefers JSON, and a non-GET without `Accept` (not a browser). A page: a
- * browser navigation, and a plain form post (a browser sends
- * `Accept: text/html,...`), which must land on the sign-in page, not on raw JSON.
+ * prefers JSON, and a non-GET that does not name text/html in `Accept` (not a
+ * browser's form). A page: a browser navigation, and a plain form post (a
+ * browser sends `Accept: text/html,...`), which must land on the sign-in page,
+ * not on raw JSON.
  */
 export function isApiRequest(req: Request): boolean {
   if (API_PATHS.test(req.originalUrl.replace(/[?#].*$/s, ''))) return true;
   if (req.get('x-sessionguard') !== undefined || req.get('x-requested-with') !== undefined) return true;
   if (req.is('application/json')) return true;
-  if (!req.get('accept')) return req.method !== 'GET' && req.method !== 'HEAD';
-  return req.accepts(['html', 'json']) !== 'html';
+  const accept = req.get('accept');
+  const safeMethod = req.method === 'GET' || req.method === 'HEAD';
+  if (!accept) return !safeMethod;
+  if (req.accepts(['html', 'json']) !== 'html') return true;
+  // A script's fetch() sends `Accept: */*` and would follow a 303 silently to the sign-in page's 200;
+  // a browser's form post names text/html.
+  return !safeMethod && !/\btext\/html\b/i.test(accept);
 }
 
 /** Lets signed-in users through; API requests otherwise get 401 JSON, pages a redirect to sign in. */

@@ -185,6 +185,8 @@ describe('a plain form post after expiry goes to the sign-in page with its retur
       ['POST', '/notes', (cookie) => ({ ...browserForm(cookie), 'X-Requested-With': 'XMLHttpRequest' }), 'notes=x'],
       ['POST', '/notes', (cookie) => ({ ...browserForm(cookie), 'Content-Type': 'application/json' }), '{"notes":"x"}'],
       ['POST', '/notes', (cookie) => ({ Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' }), 'notes=x'],
+      // A script's fetch() of the form (Accept: */*): a 303 would be followed silently to the sign-in page's 200.
+      ['POST', '/notes', (cookie) => ({ ...browserForm(cookie), Accept: '*/*', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' }), 'notes=x'],
     ];
     for (const [method, pathname, headers, body] of calls) {
       const cookie = await signIn('alice');

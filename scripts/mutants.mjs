@@ -152,8 +152,8 @@ export const MUTANTS = [
     edits: [
       {
         file: 'demo/context.ts',
-        find: "return req.accepts(['html', 'json']) !== 'html';",
-        replace: "return req.method !== 'GET' || req.accepts(['html', 'json']) !== 'html';",
+        find: 'return !safeMethod && !/\\btext\\/html\\b/i.test(accept);',
+        replace: 'return !safeMethod;',
       },
     ],
   },

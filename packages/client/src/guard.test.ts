@@ -308,6 +308,17 @@ describe('server trouble', () => {
     expect(guard.state.status).toBe('active');
   });
 
+  it('a ping answered 401 unauthenticated after the idle end this tab already knew of shows the expiry dialog, not "signed out"', async () => {
+    // Another tab or request met the expiry first, so the server has forgotten the session and says only `unauthenticated`.
+    const guard = tab(true);
+    await advance(170);
+    expect(guard.state.status).toBe('warning');
+    server.pingAnswer = () => new Response('{"error":"unauthenticated","message":""}', { status: 401 });
+    await advance(30);
+    expect(guard.state.status).toBe('expired');
+    expect(dialogTitle()).not.toBe('You have been signed out');
+  });
+
   it('a ping answered 401 unauthenticated shows the signed-out dialog with sign-in', async () => {
     server.pingAnswer = () => new Response('{"error":"unauthenticated","message":""}', { status: 401 });
     const guard = tab(true);

@@ -315,7 +315,8 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     }
     failures = 0;
     clearTimer('retry');
-    if (typeof result === 'string') return end(result, true);
+    // `unauthenticated` only says the server no longer knows the session: past the end this tab knew of, it expired.
+    if (typeof result === 'string') return end(result === 'signed-out' && view && phaseAt(view, clock.now()) === 'expired' ? 'expired' : result, true);
     // An answer to a ping sent before the session ended cannot revive it.
     if (isEnded() && confirmedEnd && sentAt < endedAt) return;
     const next = viewFromPing(result, sentAt);

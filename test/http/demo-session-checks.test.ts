@@ -133,7 +133,7 @@ describe('state changes re-check the session once their body has arrived', () =>
     expect(await (await api(other, '/api/notes')).json()).toEqual({ notes: '' });
   });
 
-  // A POST is an API request to the guard (its default isApiRequest): 401 rather than a redirect, even from a form.
+  // Sent without `Accept: text/html`, so the demo's isApiRequest counts it as an API call: 401 rather than a redirect (a browser's form post gets the redirect; see demo-contracts).
   it('the no-JS POST /notes from a session revoked meanwhile is refused (401 session_revoked) and saves nothing', async () => {
     const { answer, other } = await revokedWhileInFlight(
       '/notes',

@@ -208,21 +208,16 @@ export async function redisClient(database = 0) {
 }
 
 /**
- * Imports one of our packages as users get it: the built dist (through the
- * workspace link). With BENCH_FROM_SRC=1 it bundles the sources instead
- * (esbuild, into a temp dir), to try the benches without touching dist/.
+ * Bundles a TypeScript entry of ours (e.g. a copy of the sources from before a
+ * change) with esbuild, its `@sessionguard/core` from the repository's
+ * sources and every other bare import left external, and imports it from a
+ * file inside the repository so those imports resolve from its node_modules.
  */
-export async function importPackage(specifier) {
-  if (process.env.BENCH_FROM_SRC !== '1') return import(specifier);
+export async function importSourceEntry(entryPath, label) {
   const { build } = await import('esbuild');
-  const entries = {
-    '@sessionguard/core': 'packages/core/src/index.ts',
-    '@sessionguard/express': 'packages/express/src/index.ts',
-    '@sessionguard/express/redis': 'packages/express/src/redis/index.ts',
-  };
-  const outfile = path.join(tmpdir(), `sg-bench-src-${process.pid}`, `${specifier.replaceAll('/', '_')}.mjs`);
+  const outfile = path.join(tmpdir(), `sg-bench-src-${process.pid}`, `${label}.mjs`);
   await build({
-    entryPoints: [at(entries[specifier])],
+    entryPoints: [entryPath],
     outfile,
     bundle: true,
     format: 'esm',
@@ -233,14 +228,13 @@ export async function importPackage(specifier) {
       {
         name: 'sessionguard-src',
         setup(pluginBuild) {
-          pluginBuild.onResolve({ filter: /^@sessionguard\/core$/ }, () => ({ path: at(entries['@sessionguard/core']) }));
+          pluginBuild.onResolve({ filter: /^@sessionguard\/core$/ }, () => ({ path: at('packages/core/src/index.ts') }));
           pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@sessionguard/') ? undefined : { path: args.path, external: true }));
         },
       },
     ],
   });
-  // Resolve the bare imports (express, redis…) from the repo: run it from a file inside it.
-  const inside = at('bench', `.src-${process.pid}-${specifier.replaceAll('/', '_')}.mjs`);
+  const inside = at('bench', `.src-${process.pid}-${label}.mjs`);
   writeFileSync(inside, readFileSync(outfile));
   try {
     return await import(inside);
@@ -248,6 +242,21 @@ export async function importPackage(specifier) {
     rmSync(inside, { force: true });
     rmSync(path.dirname(outfile), { recursive: true, force: true });
   }
+}
+
+/**
+ * Imports one of our packages as users get it: the built dist (through the
+ * workspace link). With BENCH_FROM_SRC=1 it bundles the sources instead
+ * (esbuild, into a temp dir), to try the benches without touching dist/.
+ */
+export async function importPackage(specifier) {
+  if (process.env.BENCH_FROM_SRC !== '1') return import(specifier);
+  const entries = {
+    '@sessionguard/core': 'packages/core/src/index.ts',
+    '@sessionguard/express': 'packages/express/src/index.ts',
+    '@sessionguard/express/redis': 'packages/express/src/redis/index.ts',
+  };
+  return importSourceEntry(at(entries[specifier]), specifier.replaceAll('/', '_'));
 }
 
 /**

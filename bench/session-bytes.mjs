@@ -32,11 +32,9 @@
 // registry, e.g. a copy of the sources from before a change (bundled with
 // esbuild like BENCH_FROM_SRC does).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { at, deleteByPrefix, ensureBuilt, importPackage, printTable, redisClient, round, smoke, writeResults } from './lib.mjs';
+import { deleteByPrefix, ensureBuilt, importPackage, importSourceEntry, printTable, redisClient, round, smoke, writeResults } from './lib.mjs';
 
 const SESSIONS = Number(process.env.BENCH_BYTES_SESSIONS ?? (smoke ? 200 : 10_000));
 const LOGINS = Number(process.env.BENCH_BYTES_LOGINS ?? (smoke ? 150 : 10_000));
@@ -55,36 +53,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The registry module: the package (or its sources with BENCH_FROM_SRC=1), or the entry BENCH_BYTES_FROM names. */
 async function registryModule() {
   const from = process.env.BENCH_BYTES_FROM;
-  if (!from) return importPackage('@sessionguard/express/redis');
-  const { build } = await import('esbuild');
-  const outfile = path.join(tmpdir(), `sg-bench-bytes-${process.pid}.mjs`);
-  await build({
-    entryPoints: [path.resolve(from)],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'sessionguard-src',
-        setup(pluginBuild) {
-          pluginBuild.onResolve({ filter: /^@sessionguard\/core$/ }, () => ({ path: at('packages/core/src/index.ts') }));
-          pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@sessionguard/') ? undefined : { path: args.path, external: true }));
-        },
-      },
-    ],
-  });
-  // Run it from inside the repo so its bare imports resolve from the repo's node_modules.
-  const inside = at('bench', `.bytes-from-${process.pid}.mjs`);
-  writeFileSync(inside, readFileSync(outfile));
-  try {
-    return await import(inside);
-  } finally {
-    rmSync(inside, { force: true });
-    rmSync(outfile, { force: true });
-  }
+  return from ? importSourceEntry(path.resolve(from), 'bytes-from') : importPackage('@sessionguard/express/redis');
 }
 
 const usedMemory = async (client) => Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);

@@ -4,31 +4,21 @@
  * effect on the other at its next request. Needs the Redis at
  * 127.0.0.1:6379 that `npm test` provisions (scripts/provision.mjs).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../support/demo.js';
+import type { RunningDemo } from '../support/demo.js';
+import { startDemosOnRedis } from '../support/redis-demos.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const SESSION_SECRET = randomBytes(32).toString('base64url');
 let a: RunningDemo;
 let b: RunningDemo;
+let demos: Awaited<ReturnType<typeof startDemosOnRedis>> | undefined;
 
 beforeAll(async () => {
-  // One secret for both, fresh per run: the demo scopes its Redis-stored passwords by it.
-  const env = { REDIS_URL, SESSION_SECRET };
-  [a, b] = await Promise.all([startDemo({ env }), startDemo({ env })]);
+  demos = await startDemosOnRedis();
+  ({ a, b } = demos);
 });
 
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  // Everything this run left in Redis (demo/stores.ts scopes keys by sha256 of the secret, 12 chars).
-  const scope = createHash('sha256').update(SESSION_SECRET).digest('base64url').slice(0, 12);
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  const keys = await client.keys(`sessionguard-demo:${scope}:*`);
-  if (keys.length > 0) await client.del(keys);
-  await client.close();
+  await demos?.stop();
 });
 
 async function signIn(demo: RunningDemo, username: string, password: string): Promise<string> {

@@ -2,30 +2,22 @@
  * Issue 10, the races across two processes: two demo processes on one Redis
  * (as behind a load balancer), the race's two sides on different processes.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../support/demo.js';
+import type { RunningDemo } from '../support/demo.js';
+import { startDemosOnRedis } from '../support/redis-demos.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const SESSION_SECRET = randomBytes(32).toString('base64url');
 let a: RunningDemo;
 let b: RunningDemo;
+let demos: Awaited<ReturnType<typeof startDemosOnRedis>> | undefined;
 
 beforeAll(async () => {
-  const env = { REDIS_URL, SESSION_SECRET };
-  [a, b] = await Promise.all([startDemo({ env }), startDemo({ env })]);
+  demos = await startDemosOnRedis();
+  ({ a, b } = demos);
 });
 
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  const scope = createHash('sha256').update(SESSION_SECRET).digest('base64url').slice(0, 12);
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  const keys = await client.keys(`sessionguard-demo:${scope}:*`);
-  if (keys.length > 0) await client.del(keys);
-  await client.close();
+  await demos?.stop();
 });
 
 const cookieOf = (response: Response) => response.headers.getSetCookie().find((line) => line.startsWith('sessionguard.sid='))?.split(';')[0];

@@ -55,7 +55,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           environment: 'node',
-          include: ['test/**/*.test.ts'],
+          // The example apps' own tests run here too: they start the apps as their users would.
+          include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

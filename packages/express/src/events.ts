@@ -23,8 +23,14 @@ export interface SessionEventBase {
 
 /** Payloads of {@link SessionGuardEvents}, by event name. */
 export interface SessionGuardEventMap {
-  /** A user signed in (or a session was re-keyed by a password change). */
-  'session.created': SessionEventBase;
+  /**
+   * A session was recorded: `by: 'sign-in'` (`guard.login`, or a sign-in the
+   * guard saw through `getUserId`), `'adopted'` (a session signed in before
+   * the guard saw it, e.g. before it was deployed; not a fresh sign-in), or
+   * `'renewed'` (the same session under a new id: a password change, a
+   * re-authentication, a regenerate right after sign-in).
+   */
+  'session.created': SessionEventBase & { by: 'sign-in' | 'adopted' | 'renewed' };
   /** A session ended, for any reason (timeouts included). */
   'session.revoked': SessionEventBase & { reason: RevocationReason };
   /**

@@ -1,16 +1,22 @@
-import { SessionGuardConfigError } from '@sessionguard/core';
 import type { Request } from 'express';
-import type { Session, SessionData } from 'express-session';
-import { signAuthHash } from './auth-hash.js';
-import { boundUserAgent } from './user-agent.js';
+import { generatedInRequest } from './app-login.js';
 import type { GuardContext } from './context.js';
-import type { RevocationReason } from './events.js';
-import { guardSessionSave } from './no-resurrection.js';
-import type { UserPolicy } from './options.js';
-import type { SessionRecord } from './registry/types.js';
-import { readSessionData } from './resolve-session.js';
 import { SessionEndedError } from './errors.js';
+import {
+  applies,
+  applySingleSession,
+  callback,
+  createdInRequest,
+  establishSession,
+  requireSessionObject,
+  signedAuthHash,
+  type EstablishBase,
+  type EstablishedBy,
+} from './establish.js';
+import type { RevocationReason } from './events.js';
+import type { SessionRecord } from './registry/types.js';
 import { announceEnded, destroyCurrentSession, finishRevocation, revokeUserSessions } from './revocation.js';
+import { readSessionData } from './session-data.js';
 import { getSessionState, setSessionState } from './session-state.js';
 
 /** Options of `revokeUser`. */
@@ -82,75 +88,18 @@ export interface AccountActions {
   reauthenticated(req: Request): Promise<void>;
 }
 
-function requireSessionObject(req: Request, method: string): Session & Partial<SessionData> {
-  if (!req.session) {
-    throw new SessionGuardConfigError('middleware', `${method}() needs express-session mounted before the route (req.session is missing)`);
-  }
-  return req.session;
-}
-
 function checkUserId(userId: unknown, method: string): asserts userId is string {
   if (typeof userId !== 'string' || userId === '') {
     throw new TypeError(`sessionguard: ${method}(req, userId) needs a non-empty string user id`);
   }
 }
 
-const callback = (run: (done: (error?: unknown) => void) => void) =>
-  new Promise<void>((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
-
-async function applies(policy: UserPolicy, userId: string, req: Request): Promise<boolean> {
-  return typeof policy === 'function' ? Boolean(await policy(userId, req)) : policy;
-}
-
 /** Creates the account actions over the shared context. */
 export function createAccountActions(ctx: GuardContext): AccountActions {
   const { registry, options } = ctx;
 
-  /** The signed auth hash to bind a session to: of the given (verified) app hash, else of the current one. */
-  const authHashFor = async (userId: string, verified: string | null | undefined): Promise<string | null> => {
-    let appHash = verified;
-    if (appHash === undefined) {
-      if (!options.getSessionAuthHash) return null;
-      appHash = (await options.getSessionAuthHash(userId)) ?? null;
-    }
-    if (appHash !== null && typeof appHash !== 'string') {
-      throw new TypeError('sessionguard: login(req, userId, { sessionAuthHash }) needs a string or null');
-    }
-    return appHash === null ? null : signAuthHash(options.secrets[0], userId, appHash);
-  };
-
-  /** Creates the registry record of the request's (new) session and the guard's data in it, then saves it. */
-  const establish = async (
-    req: Request,
-    userId: string,
-    base: { createdAt: number; authenticatedAt: number; authHash: string | null },
-  ): Promise<SessionRecord> => {
-    const now = options.now();
-    const record: SessionRecord = {
-      sessionId: req.sessionID,
-      userId,
-      publicId: ctx.publicId(req.sessionID),
-      createdAt: base.createdAt,
-      lastActivity: now,
-      authenticatedAt: base.authenticatedAt,
-      ip: req.ip ?? null,
-      // Bounded (512 bytes): one account must not be able to store unbounded data per sign-in.
-      userAgent: boundUserAgent(req.get('user-agent')),
-      authHash: base.authHash,
-      retainUntil: ctx.retainUntil(now, base.createdAt),
-    };
-    const evicted = (await registry.create(record)) ?? [];
-    const session = requireSessionObject(req, 'login');
-    session.sessionguard = { userId, createdAt: record.createdAt, ...(record.authHash ? { authHash: record.authHash } : {}) };
-    guardSessionSave(ctx, req);
-    setSessionState(req, { kind: 'active', record });
-    // Saved now rather than at the end of the response, so the session exists as soon as login() resolves.
-    await callback((done) => session.save(done));
-    options.logger.info('session created', { event: 'session.created', publicId: record.publicId, userId });
-    ctx.events.emit('session.created', { publicId: record.publicId, userId, at: now });
-    if (evicted.length > 0) await finishRevocation(ctx, evicted, 'session_limit');
-    return record;
-  };
+  const establish = (req: Request, userId: string, base: EstablishBase, by: EstablishedBy) =>
+    establishSession(ctx, req, userId, base, { by, save: true });
 
   const currentRecord = (req: Request): SessionRecord | null => {
     const state = getSessionState(req);
@@ -189,7 +138,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
     const { cookie: _cookie, sessionguard: _guard, ...appData } = session as unknown as Record<string, unknown>;
     await callback((done) => session.regenerate(done));
     Object.assign(req.session as object, appData);
-    await establish(req, current.userId, { createdAt: removed.createdAt, authenticatedAt: options.now(), authHash });
+    await establish(req, current.userId, { createdAt: removed.createdAt, authenticatedAt: options.now(), authHash }, 'renewed');
   };
 
   return {
@@ -197,21 +146,34 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       checkUserId(userId, 'login');
       const session = requireSessionObject(req, 'login');
       ctx.captureStore(req);
-      const authHash = await authHashFor(userId, loginOptions.sessionAuthHash);
+      const authHash = await signedAuthHash(ctx, userId, loginOptions.sessionAuthHash);
       const previous = await findCurrent(req);
+      if (previous && createdInRequest(req, previous.sessionId) && previous.userId === userId) {
+        // Signed in already in this request (Passport's req.login, then guard.login): the same sign-in.
+        // Only the auth hash of the credential the app checked is bound, when given.
+        if (loginOptions.sessionAuthHash !== undefined && authHash !== previous.authHash) {
+          const updated = await registry.update({ sessionId: previous.sessionId, userId }, { authHash });
+          if (!updated) throw new SessionEndedError('session_revoked');
+          setSessionState(req, { kind: 'active', record: updated });
+          session.sessionguard = { userId, createdAt: updated.createdAt, ...(authHash ? { authHash } : {}) };
+        }
+        return;
+      }
       if (previous) {
         // Signing in over a live session ends it: its id is about to be thrown away. Whether it ended
         // here is the atomic removal's answer, not what the request saw at its start: a session revoked
-        // meanwhile was announced by whoever revoked it. Its data goes with regenerate() below.
+        // meanwhile was announced by whoever revoked it. A sign-in made earlier in this request is
+        // simply replaced.
         const removed = await registry.revoke({ sessionId: previous.sessionId, userId: previous.userId });
-        if (removed) announceEnded(ctx, [removed], 'logout');
+        if (removed && !createdInRequest(req, previous.sessionId)) announceEnded(ctx, [removed], 'logout');
+        setSessionState(req, { kind: 'anonymous' });
       }
-      await callback((done) => session.regenerate(done));
+      // A new id against session fixation, unless the id was generated in this request (by the app's own
+      // login, e.g. Passport's req.login): no browser has seen it, and the app's data in it is kept.
+      if (!generatedInRequest(req, req.sessionID)) await callback((done) => session.regenerate(done));
       const now = options.now();
-      const record = await establish(req, userId, { createdAt: now, authenticatedAt: now, authHash });
-      if (await applies(options.singleSession, userId, req)) {
-        await revokeUserSessions(ctx, userId, 'single_session', { exceptSessionId: record.sessionId, req });
-      }
+      const record = await establish(req, userId, { createdAt: now, authenticatedAt: now, authHash }, 'sign-in');
+      await applySingleSession(ctx, req, record);
     },
 
     async logout(req) {
@@ -244,7 +206,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
         return;
       }
       await revokeUserSessions(ctx, userId, 'password_changed', { exceptSessionId: current.sessionId, req });
-      await renewCurrent(req, current, 'passwordChanged', await authHashFor(userId, changeOptions.sessionAuthHash));
+      await renewCurrent(req, current, 'passwordChanged', await signedAuthHash(ctx, userId, changeOptions.sessionAuthHash));
     },
 
     async revokeUser(userId, revokeOptions = {}) {

@@ -3,6 +3,7 @@ import type { GuardContext } from './context.js';
 import { isSessionStoreUnavailableError } from './errors.js';
 import { loginRedirectUrl, requestPath, sendError } from './http.js';
 import { describeError } from './logger.js';
+import { watchGeneratedSession, watchSession } from './app-login.js';
 import { resolveSession } from './resolve-session.js';
 import { setRequestStart } from './session-state.js';
 
@@ -90,13 +91,18 @@ export function createMiddleware(ctx: GuardContext): RequestHandler {
       );
       return;
     }
+    // Before anything can change it: sign-ins and sign-outs made by the app's own code are followed from here.
+    watchSession(ctx, req);
     resolveSession(ctx, req, { at: startedAt, recordActivityAt: isPassiveRequest(ctx, req) ? null : startedAt }).then(
       (resolution) => {
         if (resolution.kind !== 'ended') return next();
         if (!matches(ctx.options.anonymousUrls, requestPath(req))) return respondEnded(ctx, req, res, resolution.code);
         // Sign-in, sign-out: the ended session is cleaned up; the request goes on signed out, with a
         // fresh empty session (what express-session gives a request without a cookie) so login() can use it.
-        if (!req.session) req.sessionStore?.generate?.(req);
+        if (!req.session) {
+          req.sessionStore?.generate?.(req);
+          watchGeneratedSession(ctx, req);
+        }
         next();
       },
       (error: unknown) => {

@@ -112,6 +112,21 @@ export interface SessionGuardOptions {
    */
   getSessionAuthHash?: (userId: string) => string | null | undefined | Promise<string | null | undefined>;
   /**
+   * Who is signed in by the app's own login, read from the request's session:
+   * for Passport, `(req) => req.session.passport?.user`. A string or number
+   * id, or `null`/`undefined` for nobody; synchronous. With it the app needs
+   * no `guard.login`: a session that becomes signed in (Passport's
+   * `req.login`, an OAuth callback, a signup route) is recorded at once and
+   * is under every policy; `req.logout()`, `req.session.regenerate()` and
+   * `req.session.destroy()` end its record; a signed-in session the guard
+   * has not seen (signed in before the guard was deployed) is adopted at its
+   * first request, its absolute lifetime counting from then, and is not a
+   * fresh sign-in for `requireRecentSignIn`. Mount the middleware before the
+   * app's login routes (and before `passport.session()`).
+   * @default undefined (only `guard.login` signs in)
+   */
+  getUserId?: (req: Request) => string | number | null | undefined;
+  /**
    * At sign-in, end the user's other sessions. Beware (OWASP ASVS 4.0 V3.7):
    * the last authenticator wins, which is often the attacker; pair it with
    * notifications and `events`.
@@ -202,6 +217,7 @@ export interface ResolvedOptions {
   anonymousUrls: ReadonlyArray<string | RegExp>;
   isApiRequest: (req: Request) => boolean;
   getSessionAuthHash: SessionGuardOptions['getSessionAuthHash'] | null;
+  getUserId: SessionGuardOptions['getUserId'] | null;
   singleSession: UserPolicy;
   logoutEverywhere: UserPolicy;
   reauthenticateWithin: number;
@@ -351,6 +367,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   const now = options.now ?? Date.now;
   checkFunction('isApiRequest', options.isApiRequest);
   checkFunction('getSessionAuthHash', options.getSessionAuthHash);
+  checkFunction('getUserId', options.getUserId);
   checkFunction('canRevoke', options.canRevoke);
   if (options.registry !== undefined) {
     const registry = options.registry as unknown as Record<string, unknown>;
@@ -381,6 +398,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     anonymousUrls: resolveUrlList('anonymousUrls', options.anonymousUrls, loginUrl.startsWith('/') ? [loginUrl.replace(/[?#].*$/, '')] : []),
     isApiRequest: options.isApiRequest ?? defaultIsApiRequest,
     getSessionAuthHash: options.getSessionAuthHash ?? null,
+    getUserId: options.getUserId ?? null,
     singleSession: checkUserPolicy('singleSession', options.singleSession),
     logoutEverywhere: checkUserPolicy('logoutEverywhere', options.logoutEverywhere),
     reauthenticateWithin,

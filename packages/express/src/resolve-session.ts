@@ -1,11 +1,12 @@
 import { evaluateSession } from '@sessionguard/core';
 import type { Request } from 'express';
-import type { SessionGuardSessionData } from './augment.js';
+import { reconcileAtRequestStart } from './app-login.js';
 import { verifyAuthHash } from './auth-hash.js';
 import type { GuardContext } from './context.js';
 import { guardSessionSave } from './no-resurrection.js';
 import type { SessionRecord, SessionRef } from './registry/types.js';
 import { announceEnded, destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
+import { readSessionData } from './session-data.js';
 import { setSessionState } from './session-state.js';
 
 /** Outcome of {@link resolveSession}. */
@@ -14,13 +15,6 @@ export type Resolution =
   | { kind: 'active'; record: SessionRecord }
   | { kind: 'ended'; code: 'session_expired' | 'session_revoked' };
 
-/** The guard's data in `req.session`, if it is well formed. */
-export function readSessionData(req: Request): SessionGuardSessionData | null {
-  const data = req.session?.sessionguard as unknown;
-  if (data === null || typeof data !== 'object') return null;
-  const { userId } = data as Record<string, unknown>;
-  return typeof userId === 'string' && userId !== '' ? (data as SessionGuardSessionData) : null;
-}
 
 /**
  * Ends a session the registry no longer holds. A tombstone means its record
@@ -68,11 +62,17 @@ export interface ResolveAt {
  * Throws SessionStoreUnavailableError when the registry cannot answer.
  */
 export async function resolveSession(ctx: GuardContext, req: Request, { at, recordActivityAt }: ResolveAt): Promise<Resolution> {
+  const { options } = ctx;
   const tombstone = readTombstone(req);
   if (tombstone) {
     // Ended from elsewhere (another device, an admin): tell this browser, then forget the tombstone.
     await destroyCurrentSession(ctx, req);
     return { kind: 'ended', code: tombstone === 'expired_idle' || tombstone === 'expired_absolute' ? 'session_expired' : 'session_revoked' };
+  }
+  if (options.getUserId) {
+    // The app's own login decides who is signed in; a session it changed where the guard was not watching is settled first.
+    const settled = await reconcileAtRequestStart(ctx, req, at);
+    if (settled) return settled;
   }
   const data = readSessionData(req);
   if (!data) {
@@ -80,7 +80,7 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
     return { kind: 'anonymous' };
   }
   const ref: SessionRef = { sessionId: req.sessionID, userId: data.userId };
-  const { registry, options } = ctx;
+  const { registry } = ctx;
   const { expireAfter, absoluteTimeout } = options.policy;
   const touch = recordActivityAt !== null;
   // Where the registry can check the timeouts itself, one call checks and records activity (one

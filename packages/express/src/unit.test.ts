@@ -94,7 +94,7 @@ describe('events', () => {
     events.on('session.created', () => {
       throw new Error('bug');
     });
-    const event = { publicId: 'p', userId: 'u', at: 0 };
+    const event = { publicId: 'p', userId: 'u', at: 0, by: 'sign-in' as const };
     expect(events.emit('session.created', event)).toBe(true);
     events.off('session.created', on);
     events.emit('session.created', event);

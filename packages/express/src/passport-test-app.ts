@@ -105,7 +105,7 @@ export async function startPassportApp(options: PassportTestAppOptions = {}) {
     authenticate(req, res, next, (user) => req.login(user, finish(next, () => res.json({ user: user.id })))),
   );
   app.post('/login-keep', (req, res, next) =>
-    authenticate(req, res, next, (user) => req.login(user, { keepSessionInfo: true }, finish(next, () => res.json({ user: user.id })))),
+    authenticate(req, res, next, (user) => req.login(user, { session: true, keepSessionInfo: true }, finish(next, () => res.json({ user: user.id })))),
   );
   // Passport's login first, then the guard's (binding the hash of the checked credential).
   app.post('/login-then-guard', (req, res, next) =>

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GuardContext } from './context.js';
 import { isSessionStoreUnavailableError } from './errors.js';
 import { loginRedirectUrl, requestPath, sendError } from './http.js';
+import { warnIfSessionCookieDropped } from './insecure-cookie-warning.js';
 import { describeError } from './logger.js';
 import { watchGeneratedSession, watchSession } from './app-login.js';
 import { resolveSession } from './resolve-session.js';
@@ -81,6 +82,7 @@ export function createMiddleware(ctx: GuardContext): RequestHandler {
     // Taken first: activity is recorded at the request's start, so a slow request never claims a later time.
     const startedAt = ctx.options.now();
     setRequestStart(req, startedAt);
+    warnIfSessionCookieDropped(ctx, req, res); // development only: a Secure cookie on plain HTTP never reaches the browser
     if (!req.session) {
       // express-session leaves req.session unset when its store is disconnected: fail closed.
       respondStoreUnavailable(

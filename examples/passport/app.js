@@ -11,7 +11,7 @@ const express = require('express');
 const { Passport } = require('passport');
 const { Strategy: LocalStrategy } = require('passport-local');
 const { csrfSync } = require('csrf-sync');
-const { createSessionGuard } = require('@sessionguard/express');
+const { createSessionGuard, passportUserId } = require('@sessionguard/express');
 const { createUsers } = require('./users.js');
 const { loginPage, notesPage } = require('./pages.js');
 
@@ -39,7 +39,7 @@ function createApp(options) {
     expireAfter: options.expireAfter ?? 30 * 60,
     absoluteTimeout: 8 * 60 * 60,
     // The whole integration with Passport: who is signed in, as Passport keeps it.
-    getUserId: (req) => req.session.passport?.user,
+    getUserId: passportUserId,
     getSessionAuthHash: (username) => users.sessionAuthHash(username),
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.now ? { now: options.now } : {}),

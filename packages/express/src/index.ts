@@ -8,6 +8,7 @@
 
 export type { SessionGuardRequestInfo, SessionGuardSessionData } from './augment.js';
 export { createSessionGuard, type SessionGuard } from './guard.js';
+export { passportUserId } from './passport-user-id.js';
 export { defaultIsApiRequest, MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
 export type { AccountActions, LoginOptions, RevokeUserOptions } from './login.js';
 export type {

@@ -11,6 +11,7 @@ import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import request from 'supertest';
 import { createSessionGuard } from './guard.js';
+import { passportUserId } from './passport-user-id.js';
 import type { SessionGuardEventMap, SessionGuardEventName } from './events.js';
 import type { SessionGuardOptions } from './options.js';
 import { createMemoryRegistry } from './registry/memory-registry.js';
@@ -57,7 +58,7 @@ export async function startPassportApp(options: PassportTestAppOptions = {}) {
     now: clock.now,
     logger: { info() {}, warn() {}, error() {} },
     getSessionAuthHash: (userId) => authHashes.get(userId) ?? `initial-${userId}`,
-    ...(options.useGetUserId === false ? {} : { getUserId: (req: Request) => (req.session as { passport?: { user?: string | number } }).passport?.user }),
+    ...(options.useGetUserId === false ? {} : { getUserId: passportUserId }),
     ...options.guard,
   });
   const events: Array<{ name: SessionGuardEventName; event: SessionGuardEventMap[SessionGuardEventName] }> = [];

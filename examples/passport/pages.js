@@ -32,7 +32,7 @@ ${body}
 </main>
 <script src="/sessionguard/sessionguard.min.js"
   data-base-url="/session" data-sign-in-url="/login" data-logout-url="/logout" data-login-page-url="/login"
-  data-csrf-meta="csrf-token" data-csrf-field="_csrf"
+  data-csrf-meta="csrf-token" data-csrf-field="_csrf" data-csrf-token-url="/csrf-token"
   ${user ? `data-username="${escapeHtml(user)}"` : ''}></script>
 </body>
 </html>

@@ -51,6 +51,25 @@ export default defineConfig({
         },
       },
       {
+        // The client's tests that send requests through ky, again on ky 2 (installed beside 1.14 as the
+        // npm alias `ky2`): the peer range is ^1.14 || ^2, and ky 2 calls its hooks with other arguments.
+        extends: true,
+        resolve: { alias: [{ find: /^ky$/, replacement: 'ky2' }] },
+        test: {
+          name: 'dom-ky2',
+          environment: 'jsdom',
+          env: { SG_EXPECT_KY_MAJOR: '2' },
+          include: [
+            'packages/client/src/http.test.ts',
+            'packages/client/src/http-ky.test.ts',
+            'packages/client/src/guard.test.ts',
+            'packages/client/src/session-scope.test.ts',
+            'packages/client/src/dialogs.test.ts',
+            'packages/client/src/preserve.test.ts',
+          ],
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'integration',

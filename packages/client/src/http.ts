@@ -21,10 +21,27 @@ export interface GuardHttp {
 }
 
 /**
+ * The request (and, for `afterResponse`, the response) a ky hook was called
+ * with, on either supported ky major: ky 1 passes them as separate arguments
+ * (`request, options, response, state`), ky 2 as one state object
+ * (`{ request, options, response, retryCount }`). A `Request` has no
+ * `request` property, so the first argument tells them apart.
+ */
+function hookArguments(args: unknown[]): { request: Request; response: Response | undefined } {
+  const [first] = args;
+  if (typeof first === 'object' && first !== null && 'request' in first) {
+    const state = first as { request: Request; response?: Response };
+    return { request: state.request, response: state.response };
+  }
+  return { request: first as Request, response: args[2] as Response | undefined };
+}
+
+/**
  * Builds {@link GuardHttp} over `baseFetch`. The request is cloned before it
  * is sent, so its body can be sent again after sign-in. Same-origin requests
  * get the `X-SessionGuard` header, so the server answers them with JSON 401s
- * rather than redirects.
+ * rather than redirects. The ky instance works with ky 1 and ky 2 (the peer
+ * range), whose hooks take different arguments.
  */
 export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base: string): GuardHttp {
   const origin = new URL(base).origin;
@@ -42,15 +59,28 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
     if (end && (await hold(end))) return guardFetch(spare);
     return response;
   };
+  /**
+   * An unsent copy of each ky request with a body, for the retry after
+   * sign-in. ky 1 hands `afterResponse` an unsent clone of its own, and so
+   * does ky 2 while retries are on; with `retry: 0`, ky 2 hands it the request
+   * it sent, whose body is gone.
+   */
+  const spares = new WeakMap<Request, Request>();
   const http = ky.create({
     fetch: baseFetch,
     hooks: {
-      beforeRequest: [mark],
+      beforeRequest: [
+        (...args: unknown[]) => {
+          const { request } = hookArguments(args);
+          mark(request);
+          if (request.body !== null) spares.set(request, request.clone());
+        },
+      ],
       afterResponse: [
-        async (request, _options, response) => {
-          const end = await endFromResponse(response);
-          // ky hands hooks an unsent clone of the request: its body is intact.
-          if (end && (await hold(end))) return guardFetch(request);
+        async (...args: unknown[]) => {
+          const { request, response } = hookArguments(args);
+          const end = response ? await endFromResponse(response) : null;
+          if (end && (await hold(end))) return guardFetch(request.bodyUsed ? (spares.get(request) ?? request) : request);
           return undefined;
         },
       ],

@@ -80,6 +80,34 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The Redis registry suites again, on node-redis 6 and ioredis 6 (installed beside the v5s as the
+        // npm aliases `redis6` and `ioredis6`): the peer ranges are ^5 || ^6, and both v6s speak RESP3 by default.
+        // The demo's own Redis tests stay on v5: its server is the built demo, which this alias does not reach.
+        extends: true,
+        resolve: {
+          alias: [
+            { find: /^redis$/, replacement: 'redis6' },
+            { find: /^ioredis$/, replacement: 'ioredis6' },
+          ],
+        },
+        test: {
+          name: 'integration-redis6',
+          environment: 'node',
+          env: { SG_EXPECT_REDIS_MAJOR: '6', SG_EXPECT_IOREDIS_MAJOR: '6' },
+          include: [
+            'test/redis/redis-majors.test.ts',
+            'test/redis/redis-registry.test.ts',
+            'test/redis/redis-cluster.test.ts',
+            'test/redis/redis-outage.test.ts',
+            'test/redis/ioredis-registry.test.ts',
+            'test/redis/ioredis-cluster.test.ts',
+            'test/redis/fail-closed-store-redis.test.ts',
+          ],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

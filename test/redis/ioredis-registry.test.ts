@@ -176,7 +176,7 @@ describe('redis registry on an ioredis client', () => {
     const fn = async () => null;
     for (const bad of [undefined, {}, { eval: fn }, { evalSha: fn, eval: fn }, { evalsha: fn }, new Map()]) {
       expect(() => createRedisRegistry({ client: bad as never })).toThrow(TypeError);
-      expect(() => createRedisRegistry({ client: bad as never })).toThrow(/`client` must be a node-redis v5 client or cluster.*or an ioredis v5 client or cluster/);
+      expect(() => createRedisRegistry({ client: bad as never })).toThrow(/`client` must be a node-redis v5 or v6 client or cluster.*or an ioredis v5 or v6 client or cluster/);
     }
     expect(() => createRedisRegistry({ client })).not.toThrow();
   });

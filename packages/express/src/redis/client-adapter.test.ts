@@ -96,7 +96,7 @@ describe('redis client adapter', () => {
     const fn = async () => null;
     for (const client of [undefined, null, 42, 'redis://127.0.0.1', {}, { eval: fn }, { evalsha: fn }, { evalSha: fn, eval: fn }, { evalsha: fn, eval: fn, withCommandOptions: 1 }]) {
       expect(() => scriptCaller(client, 'createRedisRegistry')).toThrow(TypeError);
-      expect(() => scriptCaller(client, 'createRedisRegistry')).toThrow(/^createRedisRegistry: `client` must be a node-redis v5 client or cluster .* or an ioredis v5 client or cluster/);
+      expect(() => scriptCaller(client, 'createRedisRegistry')).toThrow(/^createRedisRegistry: `client` must be a node-redis v5 or v6 client or cluster .* or an ioredis v5 or v6 client or cluster/);
     }
   });
 });

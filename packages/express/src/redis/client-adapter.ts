@@ -1,7 +1,9 @@
 /**
- * The two Redis client shapes the registry accepts, node-redis v5 and ioredis
- * v5 (single node or cluster each), told apart by their methods: neither
- * library is imported at run time, and the app keeps whichever it already has.
+ * The two Redis client shapes the registry accepts, node-redis and ioredis,
+ * v5 or v6 of each (single node or cluster each), told apart by their methods:
+ * neither library is imported at run time, and the app keeps whichever it
+ * already has. The v6 majors of both speak RESP3 by default; the registry's
+ * scripts reply the same way on either protocol (arrays of strings, or nil).
  *
  * Both end up as one {@link ScriptCaller}: `EVALSHA`, and `EVAL` only when the
  * node answers `NOSCRIPT`. The cluster clients of both libraries route a script
@@ -9,15 +11,16 @@
  */
 import type { RegistryScript } from './scripts.js';
 
-/** Arguments of `EVAL`/`EVALSHA` in node-redis v5. */
+/** Arguments of `EVAL`/`EVALSHA` in node-redis (v5 and v6). */
 export interface RedisScriptArguments {
   keys: string[];
   arguments: string[];
 }
 
 /**
- * The few node-redis v5 commands the registry uses, as a structural type: a
- * client (`createClient`) and a cluster client (`createCluster`) both fit.
+ * The few node-redis commands the registry uses, as a structural type: a
+ * client (`createClient`) and a cluster client (`createCluster`) of v5 or v6
+ * both fit.
  */
 export interface RedisRegistryClient {
   /** `EVALSHA sha numkeys keys... args...` (routed by the first key on a cluster). */
@@ -29,8 +32,9 @@ export interface RedisRegistryClient {
 }
 
 /**
- * The few ioredis v5 commands the registry uses, as a structural type: a
- * client (`new Redis()`) and a cluster client (`new Redis.Cluster()`) both fit.
+ * The few ioredis commands the registry uses, as a structural type: a client
+ * (`new Redis()`) and a cluster client (`new Redis.Cluster()`) of v5 or v6
+ * both fit.
  * ioredis has no per-command abort signal, so a command cannot be withdrawn
  * once handed over (see the registry's `commandTimeout`).
  */
@@ -113,9 +117,10 @@ function ioRedisCaller(client: IoRedisRegistryClient, factory: string): ScriptCa
 }
 
 /**
- * Recognises `client` by its methods: node-redis v5 has `evalSha` and
- * `withCommandOptions`; ioredis v5 has `evalsha` and `eval` taking `numkeys`,
- * and no `withCommandOptions`. Anything else is a `TypeError` naming `client`.
+ * Recognises `client` by its methods: node-redis (v5, v6) has `evalSha` and
+ * `withCommandOptions`; ioredis (v5, v6) has `evalsha` and `eval` taking
+ * `numkeys`, and no `withCommandOptions`. Anything else is a `TypeError`
+ * naming `client`.
  *
  * @param factory the factory's name, for the error message.
  */
@@ -130,7 +135,7 @@ export function scriptCaller(client: unknown, factory: string): ScriptCaller {
     }
   }
   throw new TypeError(
-    `${factory}: \`client\` must be a node-redis v5 client or cluster (createClient / createCluster) ` +
-      'or an ioredis v5 client or cluster (new Redis() / new Redis.Cluster())',
+    `${factory}: \`client\` must be a node-redis v5 or v6 client or cluster (createClient / createCluster) ` +
+      'or an ioredis v5 or v6 client or cluster (new Redis() / new Redis.Cluster())',
   );
 }

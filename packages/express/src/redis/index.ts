@@ -1,9 +1,9 @@
 /**
  * `@sessionguard/express/redis`: the session registry on Redis, for apps that
  * run more than one process. The app creates and owns the client, node-redis
- * v5 or ioredis v5 (`redis` and `ioredis` are optional peer dependencies; this
- * module imports neither, and tells the two apart by their methods) and passes
- * it in. With node-redis:
+ * or ioredis, v5 or v6 (`redis` and `ioredis` are optional peer dependencies;
+ * this module imports neither, and tells the two apart by their methods) and
+ * passes it in. With node-redis:
  *
  * ```ts
  * import { createClient } from 'redis';

@@ -10,9 +10,9 @@ export type { AnyRedisRegistryClient, IoRedisRegistryClient, RedisRegistryClient
 /** Options of {@link createRedisRegistry}. */
 export interface RedisRegistryOptions extends RegistryBoundsOptions {
   /**
-   * A node-redis v5 client or cluster client (`createClient` /
-   * `createCluster`, connected), or an ioredis v5 client or cluster client
-   * (`new Redis()` / `new Redis.Cluster()`), owned by the app: the registry
+   * A node-redis v5 or v6 client or cluster client (`createClient` /
+   * `createCluster`, connected), or an ioredis v5 or v6 client or cluster
+   * client (`new Redis()` / `new Redis.Cluster()`), owned by the app: the registry
    * never connects, quits or listens to it, and imports neither library. It
    * tells them apart by their methods. An ioredis `keyPrefix` is honoured
    * (it comes before the registry's `prefix`). See the module documentation

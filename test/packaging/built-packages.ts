@@ -1,10 +1,12 @@
 /**
  * What the packaging tests share: where the packages are, a check that they
- * were built, and an environment for child `node`/`npm` processes that does
- * not inherit the workspace's npm settings.
+ * were built, an environment for child `node`/`npm` processes that does not
+ * inherit the workspace's npm settings, and a fresh app outside the workspace
+ * that installs the packed packages from their tarballs.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -52,4 +54,39 @@ export async function pack(name: PackageName, destination: string): Promise<stri
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', destination], { cwd: packageDir(name), env: childEnv() });
   const [packed] = JSON.parse(stdout) as [{ filename: string }];
   return path.join(destination, packed.filename);
+}
+
+/** A fresh app from {@link packedApp}: its directory and the tarballs packed into it. */
+export interface PackedApp {
+  dir: string;
+  /** The paths of the packed core, client and express tarballs, to hand to `npm install`. */
+  tarballs: string[];
+}
+
+/**
+ * Packs every package into a new app directory under the system temp dir
+ * (outside the workspace, so nothing resolves through the repo's
+ * node_modules) with an empty `package.json`; installs nothing yet.
+ */
+export async function packedApp(label: string): Promise<PackedApp> {
+  const dir = mkdtempSync(path.join(tmpdir(), `sessionguard-${label}-`));
+  const destination = path.join(dir, 'tarballs');
+  mkdirSync(destination);
+  const tarballs = await Promise.all((Object.keys(PACKAGES) as PackageName[]).map((name) => pack(name, destination)));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `${label}-app`, private: true }));
+  return { dir, tarballs };
+}
+
+/**
+ * `npm install <args>` in `dir`, from the npm registry, with {@link childEnv};
+ * resolves with npm's output, rejects with it (and a hint that the registry
+ * may be unreachable) when npm exits non-zero.
+ */
+export async function npmInstall(dir: string, args: string[], timeout = 150_000): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run('npm', ['install', ...args], { cwd: dir, env: childEnv(), timeout });
+  } catch (error) {
+    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm install ${args.join(' ')} failed (is the npm registry reachable?):\n${[stderr || message, stdout].filter(Boolean).join('\n')}`);
+  }
 }

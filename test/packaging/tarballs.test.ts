@@ -7,11 +7,10 @@
  * needs the npm registry.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, childEnv, pack, run, type PackageName } from './built-packages.js';
+import { assertBuilt, childEnv, npmInstall, packedApp } from './built-packages.js';
 
 let app: string;
 
@@ -28,19 +27,9 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 
 beforeAll(async () => {
   assertBuilt();
-  // Outside the workspace (the system temp dir), so nothing resolves through the repo's node_modules.
-  app = mkdtempSync(path.join(tmpdir(), 'sessionguard-install-'));
-  const tarballs = path.join(app, 'tarballs');
-  mkdirSync(tarballs);
-  const packed = await Promise.all((['core', 'client', 'express'] satisfies PackageName[]).map((name) => pack(name, tarballs)));
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }));
-  await run('npm', ['install', ...packed, 'express', 'express-session', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: app,
-    env: childEnv(),
-    timeout: 150_000,
-  }).catch((error: { stderr?: string; message: string }) => {
-    throw new Error(`npm install of the tarballs failed (is the npm registry reachable?):\n${error.stderr || error.message}`);
-  });
+  const packed = await packedApp('install');
+  app = packed.dir;
+  await npmInstall(app, [...packed.tarballs, 'express', 'express-session', '--no-audit', '--no-fund', '--loglevel=error']);
   writeFileSync(
     path.join(app, 'server.mjs'),
     SERVER(`import express from 'express';

@@ -10,7 +10,7 @@ import type { RegistryBoundsOptions } from '../../packages/express/src/registry/
 import type { RegistryHarness } from '../../packages/express/src/registry/registry.contract.js';
 import { createRedisRegistry } from '../../packages/express/src/redis/index.js';
 
-/** A node-redis v5 single-server or cluster client, with any modules. */
+/** A node-redis v5 or v6 single-server or cluster client, with any modules. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

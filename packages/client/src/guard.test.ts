@@ -359,6 +359,8 @@ describe('sign-out', () => {
     const logout = vi.fn();
     b.on('logout', logout);
     await a.logout();
+    // The other tab goes once the server confirms (its ping).
+    await advance(0.1);
     const request = server.requests.find((entry) => entry.url === '/logout')!;
     expect(request.method).toBe('POST');
     expect(request.headers.get('accept')).toBe('application/json');
@@ -369,14 +371,135 @@ describe('sign-out', () => {
     expect(b.state.status).toBe('signed-out');
   });
 
-  it('submitting a form marked data-sessionguard-logout signs out the other tabs', async () => {
+  /** A sign-out form; submitting it sends what a browser would (the form's POST), unless `refused`. */
+  const signOutForm = (refused = false) => {
+    document.body.insertAdjacentHTML('beforeend', '<form data-sessionguard-logout action="/logout" method="post"></form>');
+    const form = document.querySelector('form[data-sessionguard-logout]') as HTMLFormElement;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      // A refused sign-out (a stale CSRF token, say) reaches the app's error page; the session lives on.
+      if (!refused) void server.fetch('http://localhost/logout', { method: 'POST' });
+    });
+    return () => form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+  };
+
+  it('submitting a form marked data-sessionguard-logout signs out the other tabs, once the server confirms', async () => {
     tab(true);
     const b = tab(false);
-    document.body.insertAdjacentHTML('beforeend', '<form data-sessionguard-logout action="/logout" method="post"></form>');
-    const form = document.querySelector('form')!;
-    form.addEventListener('submit', (event) => event.preventDefault());
-    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    const submit = signOutForm();
+    submit();
+    await advance(0.1);
     expect(b.state.status).toBe('signed-out');
     expect(location.assign).toHaveBeenCalledWith('/login');
+  });
+
+  it('a request refused while another tab sign-out is being confirmed gets its 401, and the tab goes to the login page', async () => {
+    const b = tab(false);
+    await advance(4);
+    await server.fetch('http://localhost/logout', { method: 'POST' });
+    hub.channel().post({ t: 'o' });
+    const response = await b.fetch('/api/me');
+    expect(response.status).toBe(401);
+    expect(b.state.status).toBe('signed-out');
+    expect(location.assign).toHaveBeenCalledWith('/login');
+  });
+
+  it('a sign-out form the server refused leaves every tab signed in', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    await advance(1);
+    const submit = signOutForm(true);
+    const pings = server.pings.length;
+    submit();
+    await advance(10);
+    expect(a.state.status).toBe('active');
+    expect(b.state.status).toBe('active');
+    expect(location.assign).not.toHaveBeenCalled();
+    expect(dialogs()).toHaveLength(0);
+    // Each tab asked a few times while the sign-out could still land, then stopped.
+    expect(server.pings.length - pings).toBeLessThanOrEqual(12);
+    const after = server.pings.length;
+    await advance(20);
+    expect(server.pings.length).toBe(after);
+  });
+});
+
+describe('a page without a session (the login page in a shared layout)', () => {
+  const unauthenticated = () => new Response('{"error":"unauthenticated","message":"Sign in first."}', { status: 401 });
+  const visitor = (isLeader: boolean, extra: SessionGuardOptions = {}) => tab(isLeader, { username: null, ...extra });
+
+  it('stays inert: no dialog, the page stays usable, no event, and no more pings', async () => {
+    server.pingAnswer = unauthenticated;
+    const guard = visitor(true);
+    const events = vi.fn();
+    for (const event of ['warn', 'expire', 'revoked', 'logout', 'login'] as const) guard.on(event, events);
+    await advance(1);
+    expect(server.pings).toHaveLength(1);
+    expect(guard.state.status).toBe('anonymous');
+    expect(dialogs()).toHaveLength(0);
+    expect(document.querySelector('[inert]')).toBeNull();
+    // The visitor fills in the login form for ten minutes: no ping, no dialog.
+    for (let second = 0; second < 600; second += 5) {
+      move(document.querySelector('textarea')!);
+      await advance(5);
+    }
+    document.dispatchEvent(new Event('visibilitychange'));
+    window.dispatchEvent(new Event('online'));
+    await advance(1);
+    expect(server.pings).toHaveLength(1);
+    expect(dialogs()).toHaveLength(0);
+    expect(events).not.toHaveBeenCalled();
+  });
+
+  it('shows no dialog from its own timestamps either, when the server cannot be reached', async () => {
+    server.down = true;
+    const guard = visitor(true, { warnAfter: 30, expireAfter: 60 });
+    await advance(300);
+    expect(dialogs()).toHaveLength(0);
+    expect(guard.state.status).toBe('active');
+    // Retried with backoff (1, 2, 4 … 30 s), not in a loop.
+    expect(server.requests.length).toBeLessThan(20);
+  });
+
+  it('lets a request refused with 401 through at once, without holding it for a sign-in', async () => {
+    server.pingAnswer = unauthenticated;
+    server.revoke();
+    const guard = visitor(true);
+    await advance(1);
+    const response = await guard.fetch('/api/me');
+    expect(response.status).toBe(401);
+    expect(dialogs()).toHaveLength(0);
+  });
+
+  it('ignores ends, sign-outs, sign-ins and reloads other tabs relay', async () => {
+    server.pingAnswer = unauthenticated;
+    const guard = visitor(true);
+    await advance(1);
+    const other = hub.channel();
+    other.post({ t: 'e', k: 'revoked' });
+    other.post({ t: 'o' });
+    other.post({ t: 'l', u: 'alice' });
+    other.post({ t: 'r' });
+    await advance(5);
+    expect(guard.state.status).toBe('anonymous');
+    expect(dialogs()).toHaveLength(0);
+    expect(location.assign).not.toHaveBeenCalled();
+    expect(location.reload).not.toHaveBeenCalled();
+    expect(server.pings).toHaveLength(1);
+  });
+
+  it('as the leader, answers the check of a tab opened after signing in by asking the server, and both carry on', async () => {
+    server.pingAnswer = unauthenticated;
+    const loginPage = visitor(true);
+    await advance(1);
+    expect(loginPage.state.status).toBe('anonymous');
+    // The visitor signs in (in another tab, or this one's form): the server now knows the session.
+    server.pingAnswer = null;
+    const work = tab(false);
+    await advance(1);
+    expect(server.pings).toHaveLength(2);
+    expect(work.state.status).toBe('active');
+    expect(loginPage.state.status).toBe('active');
+    expect(dialogs()).toHaveLength(0);
   });
 });

@@ -18,8 +18,13 @@ import type { TabMessage } from './tab-message.js';
 import { wake$ } from './wake.js';
 import { openWarningDialog } from './warning-dialog.js';
 
-/** Where the session stands, as this tab shows it. */
-export type GuardStatus = 'active' | 'warning' | 'expired' | 'revoked' | 'signed-out';
+/**
+ * Where the session stands, as this tab shows it. `anonymous`: the server
+ * knows no session and this tab never knew one (a login or public page with
+ * the script tag): the guard shows nothing and asks nothing more, until a
+ * tab of this browser relays a session the server confirmed.
+ */
+export type GuardStatus = 'active' | 'warning' | 'expired' | 'revoked' | 'signed-out' | 'anonymous';
 
 /** Emitted by {@link SessionGuard.state$}. Times are epoch ms, `null` before the server's first answer. */
 export interface GuardState {
@@ -83,6 +88,8 @@ function countsDuringWarning(event: Event, dialog: HTMLElement | undefined): boo
 const CHECK_TIMEOUT_MS = 3000;
 /** A leader answers a check from its last view when that is this recent. */
 const REUSE_VIEW_MS = 2000;
+/** How long a tab asks the server, once a second, whether the sign-out another tab announced happened. */
+const CLAIM_MS = 4000;
 
 type Ended = 'expired' | 'revoked' | 'signed-out';
 
@@ -119,6 +126,14 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const preserveKey = `${o.name}:preserve:${win.location.pathname}`;
 
   let status: GuardStatus = 'active';
+  /**
+   * This tab knows of a session: the page was rendered for a user
+   * (`username`), or the server answered for a live one. Until then no end
+   * is shown: a visitor who never signed in never sees a session dialog.
+   */
+  let known = !!o.username;
+  /** Until when a sign-out another tab announced (or this page's sign-out form) waits for the server to confirm it. */
+  let claimUntil = 0;
   /** An end the server confirmed (a 401), rather than one inferred while it was unreachable. */
   let confirmedEnd = false;
   let endedAt = -Infinity;
@@ -144,7 +159,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   let dialogKind: 'warning' | 'expired' | 'revoked' | null = null;
   let live: LiveRegion | null = null;
   let removeStyles: (() => void) | null = null;
-  const timers: Partial<Record<'main' | 'ping' | 'retry' | 'check', () => void>> = {};
+  const timers: Partial<Record<'main' | 'ping' | 'retry' | 'check' | 'claim', () => void>> = {};
   const handlers: { [E in keyof GuardEvents]?: Set<(detail: GuardEvents[E]) => void> } = {};
   const waiters = new Set<(retry: boolean) => void>();
   const subscriptions: Subscription[] = [];
@@ -191,7 +206,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       for (const observer of observers) observer.next(next);
     }
   };
-  const isEnded = (): boolean => status === 'expired' || status === 'revoked' || status === 'signed-out';
+  const isEnded = (): boolean => status === 'expired' || status === 'revoked' || status === 'signed-out' || status === 'anonymous';
   const releaseWaiters = (retry: boolean): void => {
     for (const waiter of waiters) waiter(retry);
     waiters.clear();
@@ -239,6 +254,9 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
    * it from the server, not from another tab, so tell the others.
    */
   const end = (kind: Ended, confirmed: boolean, broadcast = confirmed): void => {
+    // Nothing this tab knew of ended: stay out of the way of the login form.
+    if (!known) return inert();
+    if (confirmed && clock.now() <= claimUntil) return signedOutElsewhere();
     clearTimer('main');
     clearTimer('ping');
     clearTimer('check');
@@ -251,6 +269,15 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     endedAt = clock.now();
     show(kind === 'expired' ? 'expired' : 'revoked');
     if (first || kind !== 'expired') emit(kind === 'expired' ? 'expire' : 'revoked', snapshot());
+    publish();
+  };
+
+  /** No session, and this tab never knew one: show nothing, ask nothing more. */
+  const inert = (): void => {
+    for (const name of Object.keys(timers) as (keyof typeof timers)[]) clearTimer(name);
+    status = 'anonymous';
+    confirmedEnd = true;
+    endedAt = clock.now();
     publish();
   };
 
@@ -267,7 +294,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (phase === 'active') {
       activate();
       setTimer('main', view.warnAt - now, evaluate);
-    } else if (isFreshFor(view, phase, lastActivity) || failures > 0) {
+    } else if (known && (isFreshFor(view, phase, lastActivity) || failures > 0)) {
       // The server's latest word (or, while it is unreachable, our own timestamps) says so.
       if (phase === 'warning') {
         if (status !== 'warning') {
@@ -279,8 +306,9 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       } else {
         end('expired', failures === 0);
       }
-    } else {
+    } else if (!failures) {
       // Another tab, window or device may have been active: ask before warning or expiring.
+      // (While the server is unreachable, a tab that knows no session waits for its retry.)
       requestCheck();
       if (phase === 'warning') setTimer('main', view.expiresAt - now, evaluate);
     }
@@ -300,6 +328,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const adopt = (next: SessionView): boolean => {
     if (userTag && next.user && next.user !== userTag) return void nav.reload(), false;
     view = next;
+    known = true;
     userTag ??= next.user;
     // Not before the page's own restore (at DOMContentLoaded): that one uses the tag known then.
     if (restoring) restore();
@@ -324,6 +353,8 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (!adopt(next)) return;
     if (confirmedEnd) activate();
     post({ t: 's', v: next });
+    // A sign-out another tab announced has not happened (yet): ask again shortly.
+    if (clock.now() < claimUntil) setTimer('claim', 1000, () => void ping());
     evaluate();
     schedulePing();
   };
@@ -388,6 +419,19 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (was !== 'signed-out') emit('logout', snapshot());
   };
 
+  /** Another tab (or this page's sign-out form) signed out, and the server confirmed: a deliberate sign-out. */
+  const signedOutElsewhere = (): void => {
+    claimUntil = 0;
+    signedOut();
+    if (o.loginPageUrl) nav.assign(o.loginPageUrl);
+    else show('revoked');
+  };
+  /** Someone says the user signed out: believe it once the server does (the sign-out may have been refused). */
+  const claimSignOut = (): void => {
+    claimUntil = clock.now() + CLAIM_MS;
+    void ping();
+  };
+
   async function logout(): Promise<void> {
     if (destroyed) return;
     signedOut();
@@ -445,7 +489,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       // About another session (a stale tab of a revoked one, say): nothing to do with this tab's.
       if (message.s && mine) return;
       // One side does not know its session: an end is for the server to confirm, not for another tab to say.
-      if (message.t === 'e' || message.t === 'o') {
+      if (message.t === 'e') {
         if (!(isEnded() && confirmedEnd)) void ping();
         return;
       }
@@ -467,40 +511,50 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       }
       case 'c':
         if (!leader.isLeader) return;
+        // No session here: the server may know one for the tab asking (signed in since).
+        if (status === 'anonymous') return void ping();
         if (isEnded() && confirmedEnd) return post({ t: 'e', k: status as Ended });
         if (inFlight) return;
         if (view && clock.now() - view.at < REUSE_VIEW_MS && lastActivity <= view.at) return post({ t: 's', v: view });
         return void ping();
       case 'e':
         clearTimer('check');
+        // Not knowing a session, this tab asks the server rather than take another tab's word for an end.
+        if (!known) return void (isEnded() || ping());
         if (message.k === 'expired' || message.k === 'revoked' || message.k === 'signed-out') end(message.k, true, false);
         return;
+    }
+    // Sign-ins, reloads and sign-outs are about a session this tab must know of.
+    if (!known) return;
+    switch (message.t) {
       case 'l':
         return signedIn(message.u, false);
       case 'r':
         return nav.reload();
       case 'o':
-        signedOut();
-        if (o.loginPageUrl) nav.assign(o.loginPageUrl);
-        else show('revoked');
+        return claimSignOut();
     }
   };
 
   const onSubmit = (event: Event): void => {
     const form = event.target as Element | null;
-    if (form?.hasAttribute?.(LOGOUT_ATTRIBUTE)) {
-      signedOut();
+    // The form's own request signs out, or not (a refused CSRF token): every tab believes it once the server does.
+    if (known && form?.hasAttribute?.(LOGOUT_ATTRIBUTE)) {
       post({ t: 'o' });
+      claimSignOut();
     }
   };
 
   const hold = (kind: Ended): Promise<boolean> => {
-    if (destroyed || loggedOut) return Promise.resolve(false);
+    // A tab that knows no session lets the 401 through: the page is the app's to handle (a login form, say).
+    if (destroyed || loggedOut || !known) return Promise.resolve(false);
     // After an expiry or revocation the server answers `unauthenticated`: keep the dialog that says why.
     if (!(kind === 'signed-out' && isEnded())) end(kind, true);
+    // The end confirmed a sign-out another tab announced: nothing to wait for.
+    if (loggedOut) return Promise.resolve(false);
     return new Promise((resolve) => waiters.add(resolve));
   };
-  const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.location.href);
+const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.location.href);
 
   // Wire up.
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', restore, { once: true });

@@ -10,7 +10,7 @@ import type { SessionView } from './session-view.js';
  * - `e`: the server said the session ended (`k`)
  * - `l`: `u` signed in again, same user: close the dialogs
  * - `r`: someone else signed in: reload
- * - `o`: deliberate sign-out: go to the login page
+ * - `o`: deliberate sign-out: go to the login page once the server confirms it
  *
  * Each carries `s`, the sender's session tag (from the server's ping answer;
  * absent while the sender knows none), so a tab can tell messages about its

@@ -16,10 +16,16 @@ export let current: SessionGuard | null = null;
 /** Options from a script tag's `data-*` attributes. */
 export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions {
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+  const { csrfHeader: header, csrfMeta: meta, csrfField: field, csrfTokenUrl: tokenUrl } = data;
+  // Any data-csrf-* attribute turns the app's CSRF token on; those missing (or empty) take their defaults.
+  const csrf = [header, meta, field, tokenUrl].some((value) => value !== undefined)
+    ? { header: header || undefined, meta: meta || undefined, field: field || undefined, tokenUrl: tokenUrl || undefined }
+    : undefined;
   return {
     baseUrl: data.baseUrl,
     signInUrl: data.signInUrl,
     logoutUrl: data.logoutUrl,
+    csrf,
     loginPageUrl: data.loginPageUrl,
     username: data.username,
     locale: data.locale,

@@ -163,7 +163,7 @@ describe('expiry and sign-in in place', () => {
     expect(a.state.status).toBe('active');
     expect(b.state.status).toBe('active');
     expect(dialogs()).toHaveLength(0);
-    expect(login).toHaveBeenCalledWith({ username: 'alice' });
+    expect(login).toHaveBeenCalledWith({ username: 'alice', csrfToken: null });
     expect(notes.value).toBe('unsaved work');
     expect(location.reload).not.toHaveBeenCalled();
     const request = server.requests.find((entry) => entry.url === '/login')!;

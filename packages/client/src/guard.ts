@@ -6,6 +6,7 @@ import type { DialogHandle } from './dialog-base.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
 import { createLeader } from './leader.js';
 import { createLiveRegion, type LiveRegion } from './live-region.js';
+import { showNotice } from './notice.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { backoffMs, sendPing, type PingResult } from './ping.js';
 import { restorePreserved, savePreserved } from './preserve.js';
@@ -41,10 +42,20 @@ export interface GuardEvents {
   expire: GuardState;
   /** The warning closed because the session was extended (button, Escape, activity, another tab). */
   extend: GuardState;
-  /** A deliberate sign-out, in this tab or another. */
+  /** A deliberate sign-out, in this tab or another, that the server confirmed. */
   logout: GuardState;
-  /** The user signed in again in place. */
-  login: { username: string | null };
+  /**
+   * `logout()` did not sign out: the server refused (`status`, e.g. 403 for
+   * a CSRF token it rejects) or could not be reached (`null`). The user is
+   * still signed in, and the page says so.
+   */
+  'logout-failed': { status: number | null };
+  /**
+   * The user signed in again in place. `csrfToken`: the app's fresh CSRF
+   * token (from the sign-in answer or `csrf.tokenUrl`), already written to
+   * the configured `<meta>` and hidden fields; `null` when there is none.
+   */
+  login: { username: string | null; csrfToken: string | null };
   /** The server ended the session on purpose (sign-out elsewhere, password change, admin). */
   revoked: GuardState;
 }
@@ -57,7 +68,11 @@ export interface SessionGuard extends GuardHttp {
   readonly state: GuardState;
   /** Counts as activity and checks with the server at once: closes the warning in every tab. */
   extend(): void;
-  /** Signs out: posts to `logoutUrl`, then every tab goes to `loginPageUrl`. */
+  /**
+   * Signs out: posts to `logoutUrl` (with the app's CSRF token), then every
+   * tab goes to `loginPageUrl`. If the server refuses or cannot be reached,
+   * nothing changes but a `role="alert"` saying so and `logout-failed`.
+   */
   logout(): Promise<void>;
   /** Removes every listener, timer, channel, lock, dialog and style the guard added. */
   destroy(): void;
@@ -134,6 +149,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   let known = !!o.username;
   /** Until when a sign-out another tab announced (or this page's sign-out form) waits for the server to confirm it. */
   let claimUntil = 0;
+  let removeNotice: (() => void) | null = null;
   /** An end the server confirmed (a 401), rather than one inferred while it was unreachable. */
   let confirmedEnd = false;
   let endedAt = -Infinity;
@@ -212,14 +228,51 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     waiters.clear();
   };
 
+  // The app's CSRF token, for the app's own endpoints (sign-in, sign-out).
+  const { csrf } = o;
+  /** Tokens of ended sessions this page replaced after signing in in place. */
+  const staleTokens = new Set<string>();
+  const metas = (): HTMLMetaElement[] => [...doc.getElementsByTagName('meta')].filter((meta) => meta.name === csrf?.meta);
+  const readToken = (): string | null => {
+    let token: string | null | undefined = null;
+    safely(() => (token = csrf && (csrf.token ? csrf.token() : metas()[0]?.content)));
+    return token || null;
+  };
+  const tokenHeaders = (token: string | null): Record<string, string> => (csrf && token ? { [csrf.header]: token } : {});
+  const tokenOf = (body: unknown): string | null => {
+    const token = (body as { csrfToken?: unknown } | null)?.csrfToken;
+    return typeof token === 'string' && token ? token : null;
+  };
+  /** The token of the browser's current session from `csrf.tokenUrl` (null without one); throws when unreachable. */
+  const fetchToken = async (): Promise<string | null> => {
+    if (!csrf?.tokenUrl) return null;
+    const response = await api.get(absolute(csrf.tokenUrl));
+    return response.ok ? tokenOf(await response.json().catch(() => null)) : null;
+  };
+  /** Puts a fresh token where the page keeps it: the `<meta>` and every hidden field of the configured name. */
+  const writeToken = (token: string | null): void => {
+    if (!csrf || !token) return;
+    const old = readToken();
+    if (old && old !== token) staleTokens.add(old);
+    for (const meta of metas()) meta.content = token;
+    for (const field of csrf.field ? doc.getElementsByName(csrf.field) : []) {
+      if (field.tagName === 'INPUT' && (field as HTMLInputElement).type === 'hidden') (field as HTMLInputElement).value = token;
+    }
+  };
+
   const closeDialog = (): void => {
     dialog?.close();
     dialog = null;
     dialogKind = null;
   };
+  const closeNotice = (): void => {
+    removeNotice?.();
+    removeNotice = null;
+  };
   const show = (kind: 'warning' | 'expired' | 'revoked'): void => {
     if (dialogKind === kind) return;
     closeDialog();
+    closeNotice();
     removeStyles = injectStyles(doc, o.nonce);
     if (kind === 'warning') {
       live ??= createLiveRegion(doc);
@@ -434,17 +487,34 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   async function logout(): Promise<void> {
     if (destroyed) return;
+    closeNotice();
+    if (o.logoutUrl) {
+      let status: number | null = null;
+      try {
+        status = (await api.post(absolute(o.logoutUrl), { headers: tokenHeaders(readToken()) })).status;
+      } catch {
+        // Unreachable: `null`.
+      }
+      if (destroyed) return;
+      // 2xx signed out; 401: the server knows no session any more. Anything else: still signed in, and told so.
+      if (status !== 401 && !(status !== null && status >= 200 && status < 300)) {
+        emit('logout-failed', { status });
+        removeStyles = injectStyles(doc, o.nonce);
+        removeNotice = showNotice(doc, strings.signOutFailed, strings.dismiss, dialog?.element);
+        return;
+      }
+    }
     signedOut();
-    if (o.logoutUrl) await api.post(absolute(o.logoutUrl)).catch(() => undefined);
     post({ t: 'o' });
     if (o.loginPageUrl) nav.assign(o.loginPageUrl);
   }
 
-  /** Signed in again as `username`: same user ⇒ carry on; anyone else ⇒ reload. */
-  const signedIn = (username: string | null, broadcast: boolean): void => {
+  /** Signed in again as `username`: same user ⇒ carry on (with the app's fresh CSRF token); anyone else ⇒ reload. */
+  const signedIn = (username: string | null, broadcast: boolean, csrfToken: string | null): void => {
     const sameUser = o.username !== null && username === o.username;
-    if (broadcast) post(sameUser ? { t: 'l', u: username } : { t: 'r' });
+    if (broadcast) post(sameUser ? { t: 'l', u: username, c: csrfToken } : { t: 'r' });
     if (!sameUser) return nav.reload();
+    writeToken(csrfToken);
     const now = clock.now();
     lastActivity = now;
     failures = 0;
@@ -455,7 +525,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     loggedOut = false;
     // A new session, its tag not known until the next answer (the user is the same: `userTag` stays).
     if (view) view = viewFromPolicy(view.warnAfter, view.expireAfter, now);
-    emit('login', { username });
+    emit('login', { username, csrfToken });
     releaseWaiters(true);
     if (leader.isLeader) void ping();
     evaluate();
@@ -464,14 +534,18 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   async function signIn(username: string, password: string): Promise<SignInResult> {
     let response: Response;
     try {
-      response = await api.post(absolute(o.signInUrl!), { json: { username, password } });
+      // A session-bound token (csrf-sync) ended with the session: the fresh anonymous session's comes from tokenUrl.
+      const token = (await fetchToken()) ?? readToken();
+      response = await api.post(absolute(o.signInUrl!), { json: { username, password }, headers: tokenHeaders(token) });
     } catch {
       return 'unreachable';
     }
     if (response.status === 401) return 'invalid';
     if (!response.ok) return response.status >= 500 ? 'unreachable' : 'failed';
     const body = (await response.json().catch(() => null)) as { username?: unknown } | null;
-    if (!destroyed) signedIn(typeof body?.username === 'string' ? body.username : username, true);
+    // The signed-in session's token: in the answer, else from tokenUrl.
+    const token = tokenOf(body) ?? (await fetchToken().catch(() => null));
+    if (!destroyed) signedIn(typeof body?.username === 'string' ? body.username : username, true, token);
     return 'ok';
   }
 
@@ -528,7 +602,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (!known) return;
     switch (message.t) {
       case 'l':
-        return signedIn(message.u, false);
+        return signedIn(message.u, false, typeof message.c === 'string' ? message.c : null);
       case 'r':
         return nav.reload();
       case 'o':
@@ -554,7 +628,14 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     if (loggedOut) return Promise.resolve(false);
     return new Promise((resolve) => waiters.add(resolve));
   };
-const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.location.href);
+  // A request held over a sign-in in place is sent again as it was: with the ended session's CSRF token, if it
+  // carried one. Each token this page replaced is swapped for the current one on the way out.
+  const httpFetch: typeof fetch = (input, init) => {
+    const header = csrf?.header;
+    if (header && input instanceof Request && staleTokens.has(input.headers.get(header)!)) input.headers.set(header, readToken()!);
+    return baseFetch(input, init);
+  };
+  const { http, fetch: guardFetch } = createGuardHttp(httpFetch, hold, win.location.href);
 
   // Wire up.
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', restore, { once: true });
@@ -614,6 +695,7 @@ const { http, fetch: guardFetch } = createGuardHttp(baseFetch, hold, win.locatio
       doc.removeEventListener('submit', onSubmit, true);
       doc.removeEventListener('DOMContentLoaded', restore);
       closeDialog();
+      closeNotice();
       live?.remove();
       removeStyles?.();
       releaseWaiters(false);

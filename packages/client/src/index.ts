@@ -7,7 +7,7 @@
  */
 export { createSessionGuard, LOGOUT_ATTRIBUTE } from './guard.js';
 export type { GuardEvents, GuardState, GuardStatus, SessionGuard } from './guard.js';
-export type { SessionGuardOptions } from './options.js';
+export type { CsrfOptions, SessionGuardOptions } from './options.js';
 export type { GuardHttp } from './http.js';
 // French and German live in `@sessionguard/client/locales`, so a bundle only carries the languages it uses.
 export { en } from './strings.js';

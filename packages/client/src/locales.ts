@@ -17,6 +17,8 @@ export const fr: SessionGuardStrings = {
   invalidCredentials: "Le nom d'utilisateur ou le mot de passe est incorrect.",
   unreachable: 'Le serveur est injoignable. Vérifiez votre connexion et réessayez.',
   signInFailed: 'La connexion a échoué. Veuillez réessayer.',
+  signOutFailed: 'La déconnexion a échoué : vous êtes toujours connecté. Veuillez réessayer.',
+  dismiss: 'Fermer',
 };
 
 /** German. */
@@ -36,6 +38,8 @@ export const de: SessionGuardStrings = {
   invalidCredentials: 'Benutzername oder Passwort ist falsch.',
   unreachable: 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   signInFailed: 'Die Anmeldung hat nicht funktioniert. Bitte versuchen Sie es erneut.',
+  signOutFailed: 'Die Abmeldung hat nicht funktioniert: Sie sind weiterhin angemeldet. Bitte versuchen Sie es erneut.',
+  dismiss: 'Schließen',
 };
 
 /** The shipped translations, by language subtag. */

@@ -5,6 +5,48 @@ import type { SessionGuardStrings } from './strings.js';
 import type { TabChannel } from './tab-channel.js';
 import type { TabMessage } from './tab-message.js';
 
+/**
+ * The app's own CSRF token (csrf-sync, csrf-csrf, or any synchroniser token):
+ * where the SDK reads it, which header carries it, and where a fresh one is
+ * written after sign-in in place. Only the SDK's requests to the app's
+ * endpoints carry it (`logoutUrl`, `signInUrl`); the guard's own routers have
+ * their own defence (the `X-SessionGuard` header and an Origin check).
+ */
+export interface CsrfOptions {
+  /**
+   * Request header the token goes in.
+   * @default 'x-csrf-token' (what csrf-sync and csrf-csrf read by default)
+   */
+  header?: string;
+  /**
+   * `name` of the `<meta>` whose `content` is the token. Read at each request
+   * (unless `token` is given) and rewritten after sign-in in place.
+   * @default 'csrf-token'
+   */
+  meta?: string | null;
+  /**
+   * `name` of the hidden form fields carrying the token: after sign-in in
+   * place every `<input type="hidden">` of that name gets the fresh one, so
+   * a form the user filled in before the session ended submits afterwards.
+   * @default '_csrf'
+   */
+  field?: string | null;
+  /**
+   * Reads the token, instead of the `<meta>`.
+   * @default null
+   */
+  token?: (() => string | null | undefined) | null;
+  /**
+   * JSON endpoint answering `GET` with `{"csrfToken": "..."}`, the token of
+   * the browser's current session. A session-bound token (csrf-sync keeps it
+   * in the session) ends with its session, so before signing in in place the
+   * SDK asks here for the token of the fresh anonymous session; and after,
+   * when the sign-in answer carries no `csrfToken`, for the signed-in one's.
+   * @default null (the token of the page is sent as it is)
+   */
+  tokenUrl?: string | null;
+}
+
 /** Options of {@link createSessionGuard}. Times are seconds. */
 export interface SessionGuardOptions {
   /**
@@ -13,7 +55,8 @@ export interface SessionGuardOptions {
    */
   baseUrl?: string;
   /**
-   * JSON sign-in endpoint (`{"username","password"}` → 200 `{"username"}` or 401
+   * JSON sign-in endpoint (`{"username","password"}` → 200 `{"username"}`,
+   * with `"csrfToken"` for an app with a CSRF library, or 401
    * `invalid_credentials`) for signing in again in place. Without it the
    * expiry dialog's `Sign in` button goes to `loginPageUrl`, saving fields
    * marked `data-sessionguard-preserve` first.
@@ -26,6 +69,12 @@ export interface SessionGuardOptions {
    */
   logoutUrl?: string | null;
   /**
+   * The app's CSRF token for `logoutUrl` and `signInUrl`, refreshed in the
+   * page after sign-in in place; see {@link CsrfOptions}.
+   * @default null (no token sent)
+   */
+  csrf?: CsrfOptions | null;
+  /**
    * The login page: every tab goes there after a deliberate sign-out.
    * @default null
    */
@@ -33,6 +82,9 @@ export interface SessionGuardOptions {
   /**
    * The signed-in user: prefills the sign-in form. If someone else signs in
    * (or this is unknown), every tab reloads so no one sees another user's page.
+   * It also says the page was rendered for a session: without it, the guard
+   * shows no end until the server has answered for a live session, so a
+   * login page in a shared layout (no session) stays inert.
    * @default null
    */
   username?: string | null;
@@ -90,8 +142,8 @@ export interface SessionGuardOptions {
 }
 
 /** {@link SessionGuardOptions} with every default applied. */
-export type ResolvedOptions = Required<Omit<SessionGuardOptions, 'channel' | 'leader' | 'fetch'>> &
-  Pick<SessionGuardOptions, 'channel' | 'leader' | 'fetch'>;
+export type ResolvedOptions = Required<Omit<SessionGuardOptions, 'channel' | 'leader' | 'fetch' | 'csrf'>> &
+  Pick<SessionGuardOptions, 'channel' | 'leader' | 'fetch'> & { csrf: Required<CsrfOptions> | null };
 
 /** Type of each option checked at construction: `s` string, `n` string or null. */
 const STRING_OPTIONS = {
@@ -104,6 +156,26 @@ const STRING_OPTIONS = {
   username: 'n',
   nonce: 'n',
 } as const;
+/** The same for {@link CsrfOptions}. */
+const CSRF_STRING_OPTIONS = { header: 's', meta: 'n', field: 'n', tokenUrl: 'n' } as const;
+
+const fail = (option: string, problem: string): never => {
+  throw new SessionGuardConfigError(option, problem);
+};
+/** Copies what `source` sets over `target` (`undefined` keeps the default). */
+const assign = <T extends object>(target: T, source: object): T => {
+  for (const [key, value] of Object.entries(source)) if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  return target;
+};
+/** Checks each option of `kinds` in `values`, naming it with `prefix`. */
+const checkStrings = (values: object, kinds: Record<string, 's' | 'n'>, prefix = ''): void => {
+  for (const [key, kind] of Object.entries(kinds)) {
+    const value = (values as Record<string, unknown>)[key];
+    if (typeof value !== 'string' && (kind === 's' || value !== null)) {
+      fail(prefix + key, `must be a string${kind === 'n' ? ' or null' : ''}, got ${typeof value}`);
+    }
+  }
+};
 
 /**
  * Applies the defaults (the one place they live) and validates, throwing
@@ -119,10 +191,11 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     );
   }
   const win = options.window ?? window;
-  const resolved: ResolvedOptions = {
+  const resolved: ResolvedOptions = assign<ResolvedOptions>({
     baseUrl: '/session',
     signInUrl: null,
     logoutUrl: null,
+    csrf: null,
     loginPageUrl: null,
     username: null,
     warnAfter: null,
@@ -134,17 +207,8 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     clock: systemClock,
     window: win,
     location: win.location,
-  };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
-  const fail = (option: string, problem: string): never => {
-    throw new SessionGuardConfigError(option, problem);
-  };
-  for (const [key, kind] of Object.entries(STRING_OPTIONS)) {
-    const value = resolved[key as keyof typeof STRING_OPTIONS];
-    if (typeof value !== 'string' && (kind === 's' || value !== null)) {
-      fail(key, `must be a string${kind === 'n' ? ' or null' : ''}, got ${typeof value}`);
-    }
-  }
+  }, options);
+  checkStrings(resolved, STRING_OPTIONS);
   const { warnAfter, expireAfter, strings } = resolved;
   if (warnAfter !== null || expireAfter !== null) {
     if (warnAfter === null) fail('warnAfter', 'must be set together with expireAfter');
@@ -154,5 +218,11 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   if (typeof strings !== 'object' || strings === null) fail('strings', 'must be an object of strings');
   for (const [key, value] of Object.entries(strings)) if (typeof value !== 'string') fail(`strings.${key}`, 'must be a string');
   if (resolved.fetch !== undefined && typeof resolved.fetch !== 'function') fail('fetch', 'must be a function');
+  if (resolved.csrf !== null) {
+    if (typeof resolved.csrf !== 'object') fail('csrf', 'must be an object or null');
+    const csrf = (resolved.csrf = assign({ header: 'x-csrf-token', meta: 'csrf-token', field: '_csrf', token: null, tokenUrl: null }, resolved.csrf));
+    checkStrings(csrf, CSRF_STRING_OPTIONS, 'csrf.');
+    if (csrf.token !== null && typeof csrf.token !== 'function') fail('csrf.token', 'must be a function or null');
+  }
   return resolved;
 }

@@ -22,6 +22,10 @@ export interface SessionGuardStrings {
   unreachable: string;
   /** Shown for any other sign-in failure. */
   signInFailed: string;
+  /** Shown (`role="alert"`) when the server refused or did not answer the sign-out: the user is still signed in. */
+  signOutFailed: string;
+  /** Closes that message. */
+  dismiss: string;
 }
 
 /** English. */
@@ -41,6 +45,8 @@ export const en: SessionGuardStrings = {
   invalidCredentials: 'The username or password is not correct.',
   unreachable: 'We cannot reach the server. Check your connection and try again.',
   signInFailed: 'Signing in did not work. Please try again.',
+  signOutFailed: 'Could not sign out: you are still signed in. Please try again.',
+  dismiss: 'Dismiss',
 };
 
 /**

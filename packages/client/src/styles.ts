@@ -1,16 +1,18 @@
 /**
- * The one stylesheet of the dialogs, injected as a `<style>` element (with
- * the page's CSP nonce when given): no inline `style` attributes anywhere, so
- * a strict Content-Security-Policy works. Themed through custom properties:
- * `--sessionguard-bg`, `-fg`, `-accent`, `-accent-fg`, `-radius`, `-font`,
- * `-backdrop`, `-error`; dark defaults under `prefers-color-scheme: dark`; the fade-in
- * only runs under `prefers-reduced-motion: no-preference`.
+ * The one stylesheet of the dialogs and the notice, injected as a `<style>`
+ * element (with the page's CSP nonce when given): no inline `style`
+ * attributes anywhere, so a strict Content-Security-Policy works. Themed
+ * through custom properties: `--sessionguard-bg`, `-fg`, `-accent`,
+ * `-accent-fg`, `-radius`, `-font`, `-backdrop`, `-error`; dark defaults
+ * under `prefers-color-scheme: dark`; the fade-in only runs under
+ * `prefers-reduced-motion: no-preference`.
  */
 export const CSS =
-  '.sg-b{--b:var(--sessionguard-bg,#fff);--f:var(--sessionguard-fg,#1d1d1f);--a:var(--sessionguard-accent,#0b57d0);--c:var(--sessionguard-accent-fg,#fff);--e:var(--sessionguard-error,#b3261e);--r:var(--sessionguard-radius,.5rem);' +
-  'position:fixed;inset:0;z-index:2147483647;display:grid;place-items:center;padding:1rem;background:var(--sessionguard-backdrop,#0008)}' +
-  '@media(prefers-color-scheme:dark){.sg-b{--b:var(--sessionguard-bg,#1f1f23);--f:var(--sessionguard-fg,#f2f2f5);--a:var(--sessionguard-accent,#a8c7fa);--c:var(--sessionguard-accent-fg,#062e6f);--e:var(--sessionguard-error,#f2b8b5)}}' +
+  '.sg-b,.sg-n{--b:var(--sessionguard-bg,#fff);--f:var(--sessionguard-fg,#1d1d1f);--a:var(--sessionguard-accent,#0b57d0);--c:var(--sessionguard-accent-fg,#fff);--e:var(--sessionguard-error,#b3261e);--r:var(--sessionguard-radius,.5rem);z-index:2147483647;position:fixed}' +
+  '.sg-b{inset:0;display:grid;place-items:center;padding:1rem;background:var(--sessionguard-backdrop,#0008)}' +
+  '@media(prefers-color-scheme:dark){.sg-b,.sg-n{--b:var(--sessionguard-bg,#1f1f23);--f:var(--sessionguard-fg,#f2f2f5);--a:var(--sessionguard-accent,#a8c7fa);--c:var(--sessionguard-accent-fg,#062e6f);--e:var(--sessionguard-error,#f2b8b5)}}' +
   '.sg-d{box-sizing:border-box;max-width:28rem;width:100%;padding:1.5rem;border-radius:var(--r);background:var(--b);color:var(--f);font:1rem/1.5 var(--sessionguard-font,system-ui,sans-serif)}' +
+  '.sg-n{bottom:1rem;left:0;right:0;margin:auto;display:flex;gap:1rem;align-items:center;border:2px solid var(--e);width:calc(100% - 2rem)}.sg-n p{margin:0;flex:1}' +
   '.sg-d h2{margin:0 0 .5rem;font-size:1.25rem}.sg-d p{margin:0 0 1rem}.sg-r{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem}' +
   '.sg-d button,.sg-d input{font:inherit;color:inherit;background:none;border:2px solid var(--a);border-radius:var(--r);padding:.5rem 1rem}' +
   '.sg-d .sg-p{background:var(--a);color:var(--c)}.sg-d label{display:block;font-weight:600;margin-top:.75rem}' +

@@ -8,7 +8,7 @@ import type { SessionView } from './session-view.js';
  * - `s`: the leader's latest view of the session
  * - `c`: "please check with the server" (to the leader)
  * - `e`: the server said the session ended (`k`)
- * - `l`: `u` signed in again, same user: close the dialogs
+ * - `l`: `u` signed in again, same user: close the dialogs (`c`: the app's fresh CSRF token)
  * - `r`: someone else signed in: reload
  * - `o`: deliberate sign-out: go to the login page once the server confirms it
  *
@@ -22,7 +22,7 @@ export type TabMessage = (
   | { t: 's'; v: SessionView }
   | { t: 'c' }
   | { t: 'e'; k: 'expired' | 'revoked' | 'signed-out' }
-  | { t: 'l'; u: string | null }
+  | { t: 'l'; u: string | null; c?: string | null }
   | { t: 'r' }
   | { t: 'o' }
 ) & { s?: string };

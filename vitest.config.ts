@@ -66,6 +66,7 @@ export default defineConfig({
             'packages/client/src/session-scope.test.ts',
             'packages/client/src/dialogs.test.ts',
             'packages/client/src/preserve.test.ts',
+            'packages/client/src/csrf.test.ts',
           ],
         },
       },

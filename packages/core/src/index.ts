@@ -8,3 +8,4 @@
 export * from './errors.js';
 export * from './policy.js';
 export * from './protocol.js';
+export * from './push.js';

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   /** 429: too many requests; retry later. */
   rate_limited: 429,
+  /** 429: the user holds as many push streams (`GET <mount>/events`) as allowed; use pings, retry later. */
+  too_many_streams: 429,
   /** 500: an unexpected failure on the server; nothing was changed on purpose. */
   internal_error: 500,
   /** 503: the session store (e.g. Redis) cannot be reached; retry later. */

@@ -42,6 +42,7 @@ const REVIEWED: Array<{ file: string; text: string; why: string }> = [
     why: 'both are server-held: req.sessionID comes from a cookie express-session already verified (timingSafeEqual), the record from the registry',
   },
   { file: 'packages/express/src/revocation.ts', text: 'record.sessionId === req.sessionID', why: 'as above: two server-held ids of verified sessions' },
+  { file: 'packages/express/src/app-login.ts', text: 'state.record.sessionId === sessionId', why: 'as above: the request state\'s record against the id of the request\'s own (verified) session object' },
   { file: 'packages/express/src/sessions-router.ts', text: 'record.sessionId === currentSessionId', why: 'as above: marks the current session in the list' },
   { file: 'packages/express/src/registry/memory-registry.ts', text: 'sessionId === exceptSessionId', why: 'as above: the caller passes the verified current session id' },
   { file: 'packages/express/src/registry/memory-registry.ts', text: 'sessionId !== exceptSessionId', why: 'the same comparison, negated (revokeUser skips the current session)' },

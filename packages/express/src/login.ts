@@ -151,7 +151,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       if (previous && createdInRequest(req, previous.sessionId) && previous.userId === userId) {
         // Signed in already in this request (Passport's req.login, then guard.login): the same sign-in.
         // Only the auth hash of the credential the app checked is bound, when given.
-        if (loginOptions.sessionAuthHash !== undefined && authHash !== previous.authHash) {
+        if (loginOptions.sessionAuthHash !== undefined) {
           const updated = await registry.update({ sessionId: previous.sessionId, userId }, { authHash });
           if (!updated) throw new SessionEndedError('session_revoked');
           setSessionState(req, { kind: 'active', record: updated });

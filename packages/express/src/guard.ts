@@ -10,7 +10,9 @@ import { failClosedStore } from './fail-closed-store.js';
 import { createRequireRecentSignIn } from './freshness.js';
 import { createMiddleware, respondEnded, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
+import { createEventsRouter } from './events-router.js';
 import { createPingRouter } from './ping-router.js';
+import { createPushHub } from './push-hub.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRecheckSession } from './recheck.js';
 import type { SessionRegistry } from './registry/types.js';
@@ -22,7 +24,10 @@ import { createSessionsRouter } from './sessions-router.js';
 export interface SessionGuard extends AccountActions {
   /** Enforcement on every request; mount after express-session. */
   middleware: RequestHandler;
-  /** `POST /ping`, `GET /sessions`, `DELETE /sessions/:publicId`, `DELETE /sessions`; mount e.g. at `/session`. */
+  /**
+   * `POST /ping`, `GET /sessions`, `DELETE /sessions/:publicId`, `DELETE /sessions`, and the push
+   * stream `GET /events` (unless `push: false`); mount e.g. at `/session`.
+   */
   router: Router;
   /** `POST /revoke` `{"userIds": [...]}`, behind `canRevoke`; mount e.g. at `/admin/sessions`. */
   adminRouter: Router;
@@ -74,7 +79,16 @@ export interface SessionGuard extends AccountActions {
   session(sessionOptions?: SessionOptions, checkOptions?: CheckSessionOptionsOptions): RequestHandler;
   /** {@link checkSessionOptions} with this guard's `expireAfter` and `absoluteTimeout`. */
   checkSessionOptions(sessionOptions: SessionOptions, options?: CheckSessionOptionsOptions): SessionOptionsProblem[];
-  /** Stops the default memory registry's timer (a registry you passed in is yours to close). */
+  /**
+   * The push streams this process holds (`null` with `push: false`): how
+   * many are open, and how many sessions have an expiry check armed.
+   */
+  push: { readonly streams: number; readonly timers: number } | null;
+  /**
+   * Closes the push streams (each told `closed`, reason `shutdown`, so an HTTP
+   * server's `close()` can finish) and stops the default memory registry's
+   * timer (a registry or end channel you passed in is yours to close).
+   */
   close(): Promise<void>;
 }
 
@@ -97,8 +111,9 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
   const pingLimiter = resolved.pingRateLimit ? createRateLimiter({ ...resolved.pingRateLimit, now: resolved.now }) : null;
   const errorHandler = createJsonErrorHandler(ctx);
 
+  const hub = resolved.push ? createPushHub(ctx, resolved.push) : null;
   const router = Router();
-  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter), errorHandler);
+  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter), ...(hub ? [createEventsRouter(ctx, hub, pingLimiter)] : []), errorHandler);
   const adminRouter = Router();
   adminRouter.use(createAdminRouter(ctx, limiter), errorHandler);
 
@@ -138,7 +153,16 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
       ctx.useStore(store);
       return expressSession({ ...sessionOptions, store });
     },
+    push: hub && {
+      get streams() {
+        return hub.size;
+      },
+      get timers() {
+        return hub.timers;
+      },
+    },
     async close() {
+      await hub?.close();
       if (resolved.ownsRegistry) await resolved.registry.close();
     },
   };

@@ -30,17 +30,33 @@ function isGuardStateChange(req: Request): boolean {
   return (req.method === 'DELETE' && /\/sessions(\/[^/]*)?\/?$/.test(path)) || (req.method === 'POST' && /\/revoke\/?$/.test(path));
 }
 
+/**
+ * The push stream (`GET …/events`, see events-router.ts) is held open for
+ * hours and must never count as activity, wherever the app mounts the router.
+ */
+function isEventStream(req: Request): boolean {
+  return req.method === 'GET' && /\/events\/?$/.test(requestPath(req));
+}
+
+/** A request for the push stream: `GET …/events` accepting `text/event-stream` (EventSource always sends it). */
+function wantsEventStream(req: Request): boolean {
+  return isEventStream(req) && (req.get('accept') ?? '').includes('text/event-stream');
+}
+
 const matches = (urls: ReadonlyArray<string | RegExp>, path: string) =>
   urls.some((entry) => (typeof entry === 'string' ? entry === path : entry.test(path)));
 
 /** True when the request must not count as activity. */
 export function isPassiveRequest(ctx: GuardContext, req: Request): boolean {
-  return isPing(req) || isGuardStateChange(req) || matches(ctx.options.passiveUrls, requestPath(req));
+  return isPing(req) || isGuardStateChange(req) || isEventStream(req) || matches(ctx.options.passiveUrls, requestPath(req));
 }
 
-/** Answers a request whose session has ended: 401 JSON for API calls, 303 to the login page otherwise. */
+/**
+ * Answers a request whose session has ended: 401 JSON for API calls (and the
+ * push stream, like the ping), 303 to the login page otherwise.
+ */
 export function respondEnded(ctx: GuardContext, req: Request, res: Response, code: 'session_expired' | 'session_revoked'): void {
-  if (ctx.options.isApiRequest(req)) {
+  if (ctx.options.isApiRequest(req) || wantsEventStream(req)) {
     sendError(
       res,
       code,

@@ -7,6 +7,7 @@ import {
 } from '@sessionguard/core';
 import type { Request } from 'express';
 import type { Store } from 'express-session';
+import type { EndChannel } from './end-channel.js';
 import { createConsoleLogger, type SessionGuardLogger } from './logger.js';
 import { createMemoryRegistry } from './registry/memory-registry.js';
 import type { SessionRegistry } from './registry/types.js';
@@ -20,6 +21,78 @@ export interface RateLimitOptions {
   windowMs: number;
   /** Requests allowed per user and IP within one window. */
   max: number;
+}
+
+/**
+ * The timers the push streams schedule (heartbeats, the expiry checks of
+ * sessions with an open stream). A seam for tests: pass one driven by the
+ * same clock as `now`.
+ */
+export interface PushTimers {
+  /** Calls `callback` once after `ms` milliseconds; returns a handle for `clearTimeout`. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * Options of the push stream, `GET <mount>/events` (Server-Sent Events that
+ * tell a session's browser at once that the session ended). Times are
+ * seconds. The caps count the streams this process holds.
+ */
+export interface PushOptions {
+  /**
+   * Seconds between heartbeats (an SSE comment line), so proxies and load
+   * balancers see traffic and keep the stream open. Keep it below every idle
+   * timeout between the browser and the app (nginx `proxy_read_timeout`
+   * defaults to 60 s, AWS ALB's idle timeout to 60 s).
+   * @default 25
+   */
+  heartbeatInterval?: number;
+  /**
+   * Open streams per session. A browser needs one (its leader tab's); a
+   * stream beyond this closes the session's oldest (`closed` with reason
+   * `replaced`), since the newest is the live leader's.
+   * @default 4
+   */
+  maxStreamsPerSession?: number;
+  /**
+   * Open streams per user, over all of the user's sessions. Beyond it a new
+   * stream is refused with 429 `too_many_streams` (the other streams are the
+   * user's other devices): that browser falls back to its pings.
+   * @default 20
+   */
+  maxStreamsPerUser?: number;
+  /**
+   * The SSE `retry` each stream is sent (how long a client waits before
+   * reconnecting), drawn at random for each stream between `min` and `max`
+   * seconds, so the streams of a restarted process do not all come back in
+   * the same instant.
+   * @default { min: 2, max: 12 }
+   */
+  reconnectDelay?: { min: number; max: number };
+  /**
+   * How ends reach the streams held by other processes. `null`: this
+   * process only (enough for the memory registry). With the Redis registry:
+   * `createRedisEndChannel({ client })` from `@sessionguard/express/redis`,
+   * one per guard.
+   * @default null
+   */
+  channel?: EndChannel | null;
+  /**
+   * The timers of heartbeats and expiry checks.
+   * @default setTimeout and clearTimeout, unref'ed
+   */
+  timers?: PushTimers;
+}
+
+/** {@link PushOptions} after defaults and validation; reconnect delays in milliseconds. */
+export interface ResolvedPushOptions {
+  heartbeatInterval: number;
+  maxStreamsPerSession: number;
+  maxStreamsPerUser: number;
+  reconnectDelayMs: { min: number; max: number };
+  channel: EndChannel | null;
+  timers: PushTimers;
 }
 
 /** Options of {@link createSessionGuard}. Timing values are seconds; `storeTimeout` is milliseconds. */
@@ -199,6 +272,13 @@ export interface SessionGuardOptions {
    */
   retainExpiredFor?: number;
   /**
+   * The push stream `GET <mount>/events` on `guard.router`: session ends
+   * reach the open pages of that session at once. `false` removes the route.
+   * Opening a stream counts against `pingRateLimit`.
+   * @default {} (on, with the defaults of {@link PushOptions})
+   */
+  push?: PushOptions | false;
+  /**
    * The clock, in epoch milliseconds; for tests.
    * @default Date.now
    */
@@ -229,6 +309,7 @@ export interface ResolvedOptions {
   logger: SessionGuardLogger;
   storeTimeout: number;
   retainExpiredFor: number;
+  push: ResolvedPushOptions | false;
   now: () => number;
 }
 
@@ -353,6 +434,54 @@ function positive(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+const defaultPushTimers: PushTimers = {
+  setTimeout(callback, ms) {
+    const timer = setTimeout(callback, ms);
+    // The streams' sockets keep the process alive while they are open; the timers never do.
+    timer.unref?.();
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!isPositiveFinite(value) || !Number.isInteger(value)) throw new SessionGuardConfigError(name, `must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function resolvePush(value: unknown): ResolvedPushOptions | false {
+  if (value === false) return false;
+  if (value !== undefined && (value === null || typeof value !== 'object')) {
+    throw new SessionGuardConfigError('push', 'must be false or an object of push options');
+  }
+  const push = (value ?? {}) as PushOptions;
+  const delay = push.reconnectDelay ?? { min: 2, max: 12 };
+  if (!isPositiveFinite(delay?.min) || !isPositiveFinite(delay?.max) || delay.max < delay.min) {
+    throw new SessionGuardConfigError('push.reconnectDelay', 'must be { min, max }: positive seconds, max at least min');
+  }
+  const channel = push.channel ?? null;
+  if (channel !== null) {
+    for (const method of ['listen', 'watch', 'unwatch', 'publish', 'close'] as const) {
+      if (typeof (channel as unknown as Record<string, unknown>)[method] !== 'function') {
+        throw new SessionGuardConfigError('push.channel', `must implement EndChannel (missing ${method}())`);
+      }
+    }
+  }
+  const timers = push.timers ?? defaultPushTimers;
+  if (typeof timers?.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
+    throw new SessionGuardConfigError('push.timers', 'must have setTimeout() and clearTimeout()');
+  }
+  return {
+    heartbeatInterval: positive('push.heartbeatInterval', push.heartbeatInterval, 25),
+    maxStreamsPerSession: positiveInteger('push.maxStreamsPerSession', push.maxStreamsPerSession, 4),
+    maxStreamsPerUser: positiveInteger('push.maxStreamsPerUser', push.maxStreamsPerUser, 20),
+    reconnectDelayMs: { min: Math.round(delay.min * 1000), max: Math.round(delay.max * 1000) },
+    channel,
+    timers,
+  };
+}
+
 /**
  * Applies the defaults (all of them live here) and validates every option,
  * throwing {@link SessionGuardConfigError} naming the first bad one.
@@ -411,6 +540,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     logger,
     storeTimeout: positive('storeTimeout', options.storeTimeout, 2000),
     retainExpiredFor,
+    push: resolvePush(options.push),
     now,
   };
 }

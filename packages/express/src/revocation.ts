@@ -3,6 +3,7 @@ import type { SessionData } from 'express-session';
 import type { GuardContext } from './context.js';
 import type { RevocationReason } from './events.js';
 import { describeError } from './logger.js';
+import { notifyEnded } from './push-notifier.js';
 import type { SessionRecord } from './registry/types.js';
 import { setSessionState } from './session-state.js';
 
@@ -78,7 +79,7 @@ export function endStoredSession(ctx: GuardContext, record: SessionRecord, reaso
   });
 }
 
-/** Emits the events and log line of sessions that ended. */
+/** Emits the events and log line of sessions that ended, and tells their push streams. */
 export function announceEnded(ctx: GuardContext, records: ReadonlyArray<Pick<SessionRecord, 'publicId' | 'userId'>>, reason: RevocationReason): void {
   const at = ctx.options.now();
   for (const { publicId, userId } of records) {
@@ -88,6 +89,8 @@ export function announceEnded(ctx: GuardContext, records: ReadonlyArray<Pick<Ses
       ctx.events.emit('session.expired', { publicId, userId, at, reason: reason === 'expired_idle' ? 'idle' : 'absolute' });
     }
   }
+  // The push streams of these sessions, in this process and (through the end channel) every other.
+  notifyEnded(ctx, records, reason);
 }
 
 /**

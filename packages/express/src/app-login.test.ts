@@ -14,6 +14,14 @@ afterEach(async () => {
   await app?.close();
 });
 
+/** A request every 50 s for `count` times: active all along, so only the absolute lifetime can end it. */
+async function stayActive(agent: ReturnType<PassportTestApp['agent']>, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    app.clock.advance(50);
+    await agent.get('/api/me').expect(200);
+  }
+}
+
 const created = () => app.events.filter((entry) => entry.name === 'session.created').map((entry) => entry.event);
 const revoked = () => app.events.filter((entry) => entry.name === 'session.revoked').map((entry) => entry.event);
 
@@ -37,10 +45,7 @@ describe('with getUserId, a Passport sign-in', () => {
     const agent = app.agent();
     await app.signIn(agent, 'alice').expect(200);
     await agent.post('/sensitive').set(SDK).expect(200);
-    for (let i = 0; i < 13; i++) {
-      app.clock.advance(50);
-      await agent.get('/api/me').expect(200);
-    }
+    await stayActive(agent, 13);
     // 650 s since the sign-in: over the default reauthenticateWithin (600 s), though active all along.
     await agent.post('/sensitive').set(SDK).expect(403, /reauthentication_required/);
   });
@@ -60,10 +65,7 @@ describe('with getUserId, a Passport sign-in', () => {
     app = await startPassportApp();
     const agent = app.agent();
     await app.signIn(agent, 'alice').expect(200);
-    for (let i = 0; i < 71; i++) {
-      app.clock.advance(50);
-      await agent.get('/api/me').expect(200);
-    }
+    await stayActive(agent, 71);
     app.clock.advance(49);
     await agent.get('/api/me').expect(200);
     app.clock.advance(2);
@@ -195,10 +197,7 @@ describe('with getUserId, a session signed in where the guard did not see it', (
     // Not a fresh sign-in: the guard never saw this user prove who they are.
     await agent.post('/sensitive').set(SDK).expect(403, /reauthentication_required/);
     // The absolute lifetime (3600 s) counts from the adoption, not from the sign-in 30 s earlier.
-    for (let i = 0; i < 71; i++) {
-      app.clock.advance(50);
-      await agent.get('/api/me').expect(200);
-    }
+    await stayActive(agent, 71);
     app.clock.advance(49);
     await agent.get('/api/me').expect(200);
     app.clock.advance(2);

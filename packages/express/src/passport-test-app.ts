@@ -5,8 +5,6 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import request from 'supertest';
@@ -15,7 +13,7 @@ import { passportUserId } from './passport-user-id.js';
 import type { SessionGuardEventMap, SessionGuardEventName } from './events.js';
 import type { SessionGuardOptions } from './options.js';
 import { createMemoryRegistry } from './registry/memory-registry.js';
-import { SECRET, T0 } from './test-app.js';
+import { answerAppErrors, listenOnLoopback, SECRET, T0 } from './test-app.js';
 
 export interface PassportTestAppOptions {
   /** Guard options over the defaults; `getUserId` is Passport's unless `useGetUserId` is false. */
@@ -155,14 +153,8 @@ export async function startPassportApp(options: PassportTestAppOptions = {}) {
   });
   app.post('/sensitive', guard.requireRecentSignIn(), (_req, res) => res.json({ done: true }));
   app.use(guard.errorHandler);
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(500).json({ error: 'app_error', message: String(error) });
-  });
-
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app.use(answerAppErrors);
+  const { server, origin } = await listenOnLoopback(app);
   return {
     origin,
     guard,

@@ -38,6 +38,19 @@ export function gate() {
   return { open, opened };
 }
 
+/** The app's last error handler in the test apps: any error the guard did not answer is a 500 with its message. */
+export function answerAppErrors(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  res.status(500).json({ error: 'app_error', message: String(error) });
+}
+
+/** Starts `app` on a free loopback port. */
+export async function listenOnLoopback(app: express.Express): Promise<{ server: Server; origin: string }> {
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 export interface TestAppOptions {
   guard?: Partial<SessionGuardOptions>;
   /** Wraps the memory registry (e.g. to fail or slow down calls). */
@@ -193,14 +206,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     res.json({ views: req.session.views });
   }));
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => guard.errorHandler(error, req, res, next));
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(500).json({ error: 'app_error', message: String(error) });
-  });
-
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app.use(answerAppErrors);
+  const { server, origin } = await listenOnLoopback(app);
 
   return {
     app,

@@ -47,7 +47,7 @@ export default defineConfig({
         test: {
           name: 'dom',
           environment: 'jsdom',
-          include: ['packages/client/src/**/*.test.ts'],
+          include: ['packages/client/src/**/*.test.ts', 'packages/react/src/**/*.test.tsx'],
         },
       },
       {

@@ -139,6 +139,11 @@ await Promise.all([
   }),
   buildPackage('express', existsSync(at('packages/express/src/redis/index.ts')) ? ['index.ts', 'redis/index.ts'] : ['index.ts']),
 ]);
+// The React binding after the client: its declarations import the client's built ones. react and the client are
+// peers, kept external: tsconfigRaw replaces the root tsconfig, whose `paths` would bundle the client's sources in.
+if (existsSync(at('packages/react/src/index.ts'))) {
+  await buildPackage('react', ['index.ts'], { tsconfigRaw: { compilerOptions: { target: 'ES2022', verbatimModuleSyntax: true } } });
+}
 
 // One <script> tag: everything inside, exposed as window.SessionGuard.
 if (existsSync(at('packages/client/src/global.ts'))) {

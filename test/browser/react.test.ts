@@ -1,0 +1,166 @@
+/**
+ * @sessionguard/react in real Chromium against the demo's server: a small
+ * React page (test/support/react-page.tsx, bundled here with esbuild from the
+ * built packages) served at /__react_test__ on the demo's own origin through
+ * Playwright's routing, so the SDK's requests reach the demo's real /session
+ * endpoints with the session cookie. The page draws its own warning from
+ * useSessionGuard(); Playwright's clock and the demo's test clock move
+ * together (test/support/time.ts).
+ */
+import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, newDevice, signIn } from '../support/browser.js';
+import { repoRoot, startDemo, type RunningDemo } from '../support/demo.js';
+import { apiMeStatus, dialog, hides, shows, staysHidden } from '../support/expect-ui.js';
+import { timeMachine, type TimeMachine } from '../support/time.js';
+
+const WARN_AFTER = 30;
+const EXPIRE_AFTER = 60;
+const s = (seconds: number) => seconds * 1000;
+const PAGE_PATH = '/__react_test__';
+const reactDist = path.join(repoRoot, 'packages', 'react', 'dist', 'index.js');
+
+/**
+ * COMPAT(headless client): today's client draws its dialogs itself, whatever
+ * `dialogs={false}` says; the headless one (with its `./ui` entry) draws
+ * nothing. Read from the client's package.json, so this test tightens by
+ * itself when the headless client lands.
+ */
+const headlessClient = './ui' in (JSON.parse(readFileSync(path.join(repoRoot, 'packages', 'client', 'package.json'), 'utf8')) as { exports: object }).exports;
+
+let browser: Browser;
+let demo: RunningDemo;
+let bundle: string;
+
+/** The page's script: react-page.tsx with React, @sessionguard/react (built) and the client (built), as an app bundles them. */
+async function bundlePage(): Promise<string> {
+  if (!existsSync(reactDist)) throw new Error(`${path.relative(repoRoot, reactDist)} is missing: run \`npm run build\` first.`);
+  const result = await build({
+    entryPoints: [path.join(repoRoot, 'test', 'support', 'react-page.tsx')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    // React's development build: StrictMode runs the provider's effect twice, as in an app under development.
+    define: { 'process.env.NODE_ENV': '"development"' },
+    alias: { '@sessionguard/react': reactDist },
+    tsconfigRaw: { compilerOptions: {} },
+    write: false,
+    logLevel: 'error',
+    plugins: [
+      {
+        // COMPAT(headless client): the built-in dialogs' entry does not exist before the headless client; this
+        // page never loads it (dialogs={false}), so until then the lazy import may stay unresolved.
+        name: 'client-ui-until-headless',
+        setup(plugin) {
+          plugin.onResolve({ filter: /^@sessionguard\/client\/ui$/ }, async (args) => {
+            if (args.pluginData === 'again') return undefined;
+            const found = await plugin.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'again' });
+            return found.errors.length ? { path: args.path, external: true } : found;
+          });
+        },
+      },
+    ],
+  });
+  return result.outputFiles[0]!.text;
+}
+
+const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>React page</title></head>
+<body>
+<div id="root"></div>
+<script type="application/json" id="sessionguard-options">${JSON.stringify({
+  baseUrl: '/session',
+  signInUrl: '/login',
+  logoutUrl: '/logout',
+  loginPageUrl: '/login',
+  username: 'alice',
+})}</script>
+<script type="module" src="${PAGE_PATH}/page.js"></script>
+</body>
+</html>`;
+
+beforeAll(async () => {
+  [browser, demo, bundle] = await Promise.all([
+    launchChromium(),
+    startDemo({ env: { WARN_AFTER: String(WARN_AFTER), EXPIRE_AFTER: String(EXPIRE_AFTER), SESSIONGUARD_TEST_CLOCK: '1' } }),
+    bundlePage(),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+/** Signed in as alice through the demo, then on the React page (same origin: the demo's cookie and endpoints). */
+async function reactPage(): Promise<{ context: BrowserContext; time: TimeMachine; page: Page }> {
+  const context = await newDevice(browser, demo.url);
+  await context.route(
+    (url) => url.pathname === PAGE_PATH || url.pathname === `${PAGE_PATH}/page.js`,
+    (route) =>
+      new URL(route.request().url()).pathname === PAGE_PATH
+        ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html })
+        : route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: bundle }),
+  );
+  const time = await timeMachine(context, demo);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await signIn(page, 'alice');
+  await page.goto(PAGE_PATH);
+  await shows(page.getByRole('heading', { name: 'React page' }), 'the React page');
+  // The guard's first answer from the server: the page knows when to warn.
+  await page.getByTestId('warn-at').filter({ hasNotText: 'unknown' }).waitFor({ timeout: 10_000 });
+  expect(errors).toEqual([]);
+  return { context, time, page };
+}
+
+describe('@sessionguard/react: the app draws its own warning', () => {
+  it('shows its warning at warnAt with a countdown to expiresAt; its Stay button extends the session', async () => {
+    const { context, time, page } = await reactPage();
+    const own = page.getByRole('dialog', { name: 'Still working?' });
+    expect(await page.getByTestId('status').textContent()).toBe('active');
+
+    await time.elapse(s(WARN_AFTER - 2));
+    await staysHidden(page, own, "the app's warning before WARN_AFTER");
+
+    await time.elapse(s(3));
+    await shows(own, "the app's own warning at WARN_AFTER");
+    expect(await page.getByTestId('status').textContent()).toBe('warning');
+    // Signed in at t0; now is t0 + 31 s and the session expires at t0 + 60 s (the page's first ping came a moment
+    // after the sign-in, and the server counts idle time in whole seconds: a second either way).
+    const secondsLeft = async () => Number(/in (\d+) s$/.exec((await own.getByTestId('countdown').textContent())!)![1]);
+    const left = await secondsLeft();
+    expect(left).toBeGreaterThanOrEqual(EXPIRE_AFTER - WARN_AFTER - 3);
+    expect(left).toBeLessThanOrEqual(EXPIRE_AFTER - WARN_AFTER - 1);
+    // The countdown is the app's, from expiresAt: it ticks with the clock.
+    await time.run(s(2));
+    expect(await secondsLeft()).toBe(left - 2);
+    const expiresAt = Date.parse((await own.getByTestId('expires-at').textContent())!);
+    expect(Math.ceil((expiresAt - (await page.evaluate(() => Date.now()))) / 1000)).toBe(left - 2);
+
+    // Headless client: no built-in dialog, only the app's. Today's client draws its own beside it (COMPAT).
+    expect(await dialog(page, 'warning').isVisible()).toBe(!headlessClient);
+
+    const stay = own.getByRole('button', { name: 'Stay' });
+    if (headlessClient) await stay.click();
+    // Today's client's modal makes the rest of the page inert: the app's button is pressed by its click event.
+    else await stay.dispatchEvent('click');
+    await hides(own, "the app's warning after Stay");
+    await hides(dialog(page, 'warning'), 'any built-in warning after Stay');
+    expect(await page.getByTestId('status').textContent()).toBe('active');
+
+    // Extended: at t0 + 61 s, past the first expiry and before the next warning (Stay + WARN_AFTER), still signed in.
+    await time.elapse(s(EXPIRE_AFTER + 1 - (WARN_AFTER + 3)));
+    expect(await page.getByTestId('status').textContent()).toBe('active');
+    expect(await own.isVisible()).toBe(false);
+    expect(await apiMeStatus(page)).toBe(200);
+    await context.close();
+  });
+});

@@ -96,3 +96,5 @@ export type {
 } from './redis-registry.js';
 export type { RegistryBoundsOptions } from '../registry/bounds.js';
 export { encodeUserId } from './keys.js';
+export { createRedisEndChannel, endChannelName } from './end-channel.js';
+export type { AnyRedisEndChannelClient, IoRedisEndChannelClient, RedisEndChannelClient, RedisEndChannelOptions } from './end-channel.js';

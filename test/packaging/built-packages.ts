@@ -21,6 +21,7 @@ export const PACKAGES = {
   core: ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.d.cts'],
   client: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/locales.cjs', 'dist/sessionguard.min.js'],
   express: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/redis/index.js', 'dist/redis/index.cjs', 'dist/redis/index.d.cts'],
+  react: ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.d.cts'],
 } as const;
 
 export type PackageName = keyof typeof PACKAGES;
@@ -59,7 +60,7 @@ export async function pack(name: PackageName, destination: string): Promise<stri
 /** A fresh app from {@link packedApp}: its directory and the tarballs packed into it. */
 export interface PackedApp {
   dir: string;
-  /** The paths of the packed core, client and express tarballs, to hand to `npm install`. */
+  /** The paths of the packed core, client, express and react tarballs, to hand to `npm install`. */
   tarballs: string[];
 }
 

@@ -36,6 +36,7 @@ describe('require() from a CommonJS app', () => {
     ['@sessionguard/core', ['validateTimingPolicy', 'evaluateSession', 'parsePingResponse', 'isSessionGuardError']],
     ['@sessionguard/client', ['createSessionGuard']],
     ['@sessionguard/client/locales', ['localeStrings']],
+    ['@sessionguard/react', ['SessionGuardProvider', 'useSessionGuard']],
   ])('require(%j) loads the CommonJS build and exports its functions', async (specifier, names) => {
     const out = await node(`
       const mod = require(${JSON.stringify(specifier)});

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, childEnv, npmInstall, packedApp } from './built-packages.js';
+import { assertBuilt, childEnv, npmInstall, packedApp, run } from './built-packages.js';
 
 let app: string;
 
@@ -71,12 +71,20 @@ function start(file: string): Promise<{ port: number; redis: string; stop: () =>
 
 describe('the packed tarballs in a fresh app', () => {
   it('installed the packages from the tarballs, each with its LICENSE and README', () => {
-    for (const name of ['core', 'client', 'express']) {
+    for (const name of ['core', 'client', 'express', 'react']) {
       const dir = path.join(app, 'node_modules', '@sessionguard', name);
       expect(existsSync(path.join(dir, 'LICENSE')), `${name}/LICENSE`).toBe(true);
       expect(existsSync(path.join(dir, 'README.md')), `${name}/README.md`).toBe(true);
     }
     expect(existsSync(path.join(app, 'node_modules', '@sessionguard', 'client', 'dist', 'sessionguard.min.js'))).toBe(true);
+  });
+
+  it('@sessionguard/react loads there, as ES module and as CommonJS, beside the react npm installed for its peer', async () => {
+    const load = async (args: string[]) => (await run(process.execPath, args, { cwd: app, env: childEnv() })).stdout.trim();
+    const esm = await load(['--input-type=module', '-e', "const m = await import('@sessionguard/react'); console.log(typeof m.SessionGuardProvider, typeof m.useSessionGuard)"]);
+    const cjs = await load(['-e', "const m = require('@sessionguard/react'); console.log(typeof m.SessionGuardProvider, typeof m.useSessionGuard)"]);
+    expect([esm, cjs]).toEqual(['function function', 'function function']);
+    expect(existsSync(path.join(app, 'node_modules', 'react', 'package.json'))).toBe(true);
   });
 
   it.each(['server.mjs', 'server.cjs'])('%s: the guard answers POST /session/ping without a session with 401 JSON', async (file) => {

@@ -53,7 +53,7 @@ export interface GuardStore {
 }
 
 /** The state before the guard runs: what the guard itself reports before the server's first answer. */
-const BEFORE_START: GuardState = { status: 'active', warnAt: null, expiresAt: null };
+const BEFORE_START: SessionGuardState = { status: 'active', warnAt: null, expiresAt: null, ...STATE_DEFAULTS };
 
 /** A store with no guard yet: creating it has no side effect (React may create one and throw it away). */
 export function createGuardStore(): GuardStore {
@@ -75,7 +75,7 @@ export function createGuardStore(): GuardStore {
     signIn: method('signIn') as SessionGuardValue['signIn'],
     reauthenticate: method('reauthenticate') as SessionGuardValue['reauthenticate'],
   };
-  const valueOf = (state: GuardState): SessionGuardValue => ({ ...STATE_DEFAULTS, ...state, ...actions, guard });
+  const valueOf = (state: GuardState | SessionGuardState): SessionGuardValue => ({ ...STATE_DEFAULTS, ...state, ...actions, guard });
   const initial = valueOf(BEFORE_START);
   let value = initial;
   const show = (state: GuardState | null): void => {

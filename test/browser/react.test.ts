@@ -69,17 +69,15 @@ async function bundlePage(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-const html = `<!doctype html>
+/** The page; `dialogs`: whether the provider mounts the built-in dialogs too. */
+const html = (dialogs: boolean) => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>React page</title></head>
 <body>
 <div id="root"></div>
-<script type="application/json" id="sessionguard-options">${JSON.stringify({
-  baseUrl: '/session',
-  signInUrl: '/login',
-  logoutUrl: '/logout',
-  loginPageUrl: '/login',
-  username: 'alice',
+<script type="application/json" id="page-config">${JSON.stringify({
+  options: { baseUrl: '/session', signInUrl: '/login', logoutUrl: '/logout', loginPageUrl: '/login', username: 'alice' },
+  dialogs,
 })}</script>
 <script type="module" src="${PAGE_PATH}/page.js"></script>
 </body>
@@ -99,13 +97,13 @@ afterAll(async () => {
 });
 
 /** Signed in as alice through the demo, then on the React page (same origin: the demo's cookie and endpoints). */
-async function reactPage(): Promise<{ context: BrowserContext; time: TimeMachine; page: Page }> {
+async function reactPage({ dialogs = false } = {}): Promise<{ context: BrowserContext; time: TimeMachine; page: Page }> {
   const context = await newDevice(browser, demo.url);
   await context.route(
     (url) => url.pathname === PAGE_PATH || url.pathname === `${PAGE_PATH}/page.js`,
     (route) =>
       new URL(route.request().url()).pathname === PAGE_PATH
-        ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html })
+        ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html(dialogs) })
         : route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: bundle }),
   );
   const time = await timeMachine(context, demo);
@@ -161,6 +159,19 @@ describe('@sessionguard/react: the app draws its own warning', () => {
     expect(await page.getByTestId('status').textContent()).toBe('active');
     expect(await own.isVisible()).toBe(false);
     expect(await apiMeStatus(page)).toBe(200);
+    await context.close();
+  });
+
+  it("with dialogs, the provider mounts the built-in warning; its 'Stay signed in' closes it and the app's own", async () => {
+    const { context, time, page } = await reactPage({ dialogs: true });
+    await time.elapse(s(WARN_AFTER + 1));
+    // The headless client's dialogs come from @sessionguard/client/ui, loaded by the provider on demand.
+    await shows(dialog(page, 'warning'), 'the built-in warning');
+    await shows(page.getByRole('dialog', { name: 'Still working?' }), "the app's own warning beside it");
+    await dialog(page, 'warning').getByRole('button', { name: 'Stay signed in' }).click();
+    await hides(dialog(page, 'warning'), 'the built-in warning after Stay signed in');
+    await hides(page.getByRole('dialog', { name: 'Still working?' }), "the app's warning after Stay signed in");
+    expect(await page.getByTestId('status').textContent()).toBe('active');
     await context.close();
   });
 });

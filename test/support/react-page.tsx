@@ -1,9 +1,10 @@
 /**
  * A small React app for test/browser/react.test.ts, bundled by esbuild at test
  * time and served at /__react_test__ on the demo's origin: it draws its own
- * warning from useSessionGuard() (no built-in dialogs), with a countdown to
- * expiresAt and a "Stay" button calling extend(). StrictMode, as apps ship it
- * in development: the provider's effect runs twice.
+ * warning from useSessionGuard(), with a countdown to expiresAt and a "Stay"
+ * button calling extend(); the page's config says whether the provider also
+ * mounts the built-in dialogs. StrictMode, as apps ship it in development:
+ * the provider's effect runs twice.
  */
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -51,10 +52,10 @@ function App() {
   );
 }
 
-const options = JSON.parse(document.getElementById('sessionguard-options')!.textContent!) as SessionGuardOptions;
+const { options, dialogs } = JSON.parse(document.getElementById('page-config')!.textContent!) as { options: SessionGuardOptions; dialogs: boolean };
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <SessionGuardProvider options={options} dialogs={false}>
+    <SessionGuardProvider options={options} dialogs={dialogs}>
       <App />
     </SessionGuardProvider>
   </StrictMode>,

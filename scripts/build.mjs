@@ -121,7 +121,7 @@ async function buildCommonJs(name, options) {
 
 await buildPackage('core', ['index.ts']);
 await Promise.all([
-  buildPackage('client', ['index.ts', 'locales.ts'], {
+  buildPackage('client', ['index.ts', 'ui.ts', 'locales.ts'], {
     // The error classes of @sessionguard/core (bundled in) get their `name` and `option` by assignment in the
     // constructor rather than as class fields: the same own properties in the same order (Error.prototype.name
     // is a plain writable data property), but a bundler targeting below es2022 then needs no __publicField

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSessionGuard, type SessionGuard, type TabMessage } from '@sessionguard/client';
 import { MIN_WARNING_SECONDS, parseErrorBody, parsePingResponse, type PingResponse } from '@sessionguard/core';
+import { attachDialogs } from '../../packages/client/src/ui.js';
 import { manualLeader, memoryHub } from '../../packages/client/src/test-helpers.js';
 
 type Answer =
@@ -220,12 +221,13 @@ describe('fuzz: the client under arbitrary server answers', () => {
           logoutUrl: '/logout',
           loginPageUrl: '/login',
           username: 'alice',
-          locale: 'en',
           fetch: server.fetch,
           channel: hub.channel(),
           leader: manualLeader(true),
           location: { assign: () => {}, reload: () => {} },
         });
+        // The client is headless: the dialogs checked below are the built-in UI's.
+        attachDialogs(guard, { locale: 'en' });
         await flush();
 
         for (const step of steps) {
@@ -286,12 +288,12 @@ describe('fuzz: the client under arbitrary server answers', () => {
         ];
         const server = fakeFetch(answers);
         guard = createSessionGuard({
-          locale: 'en',
           fetch: server.fetch,
           channel: memoryHub<TabMessage>().channel(),
           leader: manualLeader(true),
           location: { assign: () => {}, reload: () => {} },
         });
+        attachDialogs(guard, { locale: 'en' });
         // Let the client work through the garbage (its retries back off up to 30 s; hangs time out after 15 s).
         for (let round = 0; round < 60 && server.delivered.length < answers.length; round++) {
           await vi.advanceTimersByTimeAsync(5_000);

@@ -1,5 +1,5 @@
 import { systemClock } from './clock.js';
-import { Observable } from './deps.js';
+import { observable, type Observable } from './observable.js';
 
 /** DOM events that count as user activity. */
 export const ACTIVITY_EVENTS = ['mousemove', 'mousedown', 'keydown', 'touchstart', 'wheel', 'scroll'] as const;
@@ -32,7 +32,7 @@ export function activity$(
   events: readonly string[] = ACTIVITY_EVENTS,
   setTimer: (run: () => void, ms: number) => () => void = systemClock.setTimeout,
 ): Observable<number> {
-  return new Observable<number>((subscriber) => {
+  return observable<number>((subscriber) => {
     const options: AddEventListenerOptions = { passive: true, capture: true };
     let listening = false;
     let closed = false;
@@ -66,4 +66,21 @@ export function activity$(
       unlisten();
     };
   });
+}
+
+/** Keys that operate a warning dialog: deciding in it is not activity. */
+const DIALOG_KEYS = /^(Tab|Shift|Enter| |Escape)$/;
+
+/**
+ * While the warning shows, what still counts as activity (and so extends the
+ * session, closing the warning in every tab): a key that does not operate the
+ * dialog, or a press, touch or wheel outside the `role="alertdialog"` box
+ * (the built-in warning's, or the app's own). Not mouse movement or scrolling:
+ * the pointer crosses the backdrop on its way to `Sign out`, and that must
+ * not extend the session under the user's hand.
+ */
+export function countsDuringWarning(event: Event): boolean {
+  if (event.type === 'keydown') return !DIALOG_KEYS.test((event as KeyboardEvent).key);
+  if (event.type === 'mousemove' || event.type === 'scroll') return false;
+  return !(event.target as Element | null)?.closest?.('[role="alertdialog"]');
 }

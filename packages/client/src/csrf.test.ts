@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { optionsFromDataset } from './global.js';
-import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuard } from './guard.js';
+import type { DialogOptions } from './attach-dialogs.js';
 import type { SessionGuardOptions } from './options.js';
 import type { TabMessage } from './tab-message.js';
-import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
+import { fakeServer, manualLeader, memoryHub, guardWithDialogs } from './test-helpers.js';
 
 // The app's own CSRF token (csrf-sync and the like): sent on sign-out and on
 // sign-in in place, a refused sign-out said so, and the fresh token of the
@@ -69,8 +70,8 @@ let app: ReturnType<typeof csrfApp>;
 let hub: ReturnType<typeof memoryHub<TabMessage>>;
 const location = { assign: vi.fn(), reload: vi.fn() };
 
-function tab(isLeader: boolean, extra: SessionGuardOptions = {}) {
-  const guard = createSessionGuard({
+function tab(isLeader: boolean, extra: SessionGuardOptions & DialogOptions = {}) {
+  const guard = guardWithDialogs({
     signInUrl: '/login',
     logoutUrl: '/logout',
     loginPageUrl: '/login',

@@ -1,4 +1,3 @@
-// The peer dependencies, imported in one place: a bundle that keeps them external
-// (the npm build) then carries one import statement of each, not one per module.
+// The peer dependency, imported in one place: a bundle that keeps it external
+// (the npm build) then carries one import statement of it, not one per module.
 export { default as ky } from 'ky';
-export { Observable } from 'rxjs';

@@ -1,16 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuard } from './guard.js';
+import type { DialogOptions } from './attach-dialogs.js';
 import type { SessionGuardOptions } from './options.js';
 import { de, fr, localeStrings } from './locales.js';
 import type { TabMessage } from './tab-message.js';
-import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
+import { fakeServer, manualLeader, memoryHub, guardWithDialogs } from './test-helpers.js';
 
 let guards: SessionGuard[] = [];
 let server: ReturnType<typeof fakeServer>;
 const location = { assign: vi.fn(), reload: vi.fn() };
 
-function start(extra: SessionGuardOptions = {}) {
-  const guard = createSessionGuard({
+function start(extra: SessionGuardOptions & DialogOptions = {}) {
+  const guard = guardWithDialogs({
     signInUrl: '/login',
     username: 'alice',
     locale: 'en',

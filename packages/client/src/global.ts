@@ -1,20 +1,23 @@
 /**
- * The script-tag build: `window.SessionGuard` with everything `index.ts`
- * exports, plus `current`, the guard started from the tag's `data-*`
- * attributes (see docs/contracts.md) when it has `data-base-url`.
+ * The script-tag build: `window.SessionGuard` with everything `index.ts` and
+ * `ui.ts` export and the shipped languages, plus `current`, the guard started
+ * from the tag's `data-*` attributes (see docs/contracts.md) when it has
+ * `data-base-url`, with the built-in dialogs attached.
  */
+import { attachDialogs, type DialogOptions } from './attach-dialogs.js';
 import { createSessionGuard, type SessionGuard } from './guard.js';
 import { localeStrings } from './locales.js';
 import type { SessionGuardOptions } from './options.js';
 
 export * from './index.js';
+export * from './ui.js';
 export { de, fr, LOCALES, localeStrings } from './locales.js';
 
 /** The guard this script tag started, or null. */
 export let current: SessionGuard | null = null;
 
-/** Options from a script tag's `data-*` attributes. */
-export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions {
+/** Options of the guard and of its dialogs from a script tag's `data-*` attributes. */
+export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions & DialogOptions {
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
   const { csrfHeader: header, csrfMeta: meta, csrfField: field, csrfTokenUrl: tokenUrl } = data;
   // Any data-csrf-* attribute turns the app's CSRF token on; those missing (or empty) take their defaults.
@@ -25,6 +28,7 @@ export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions {
     baseUrl: data.baseUrl,
     signInUrl: data.signInUrl,
     logoutUrl: data.logoutUrl,
+    reauthenticateUrl: data.reauthenticateUrl,
     csrf,
     loginPageUrl: data.loginPageUrl,
     username: data.username,
@@ -39,5 +43,6 @@ export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions {
 
 const script = typeof document === 'undefined' ? null : document.currentScript;
 if (script instanceof HTMLScriptElement && script.dataset.baseUrl !== undefined) {
-  current = createSessionGuard(optionsFromDataset(script.dataset));
+  const options = optionsFromDataset(script.dataset);
+  attachDialogs((current = createSessionGuard(options)), options);
 }

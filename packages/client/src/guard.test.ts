@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuard } from './guard.js';
+import type { DialogOptions } from './attach-dialogs.js';
 import type { SessionGuardOptions } from './options.js';
 import type { TabMessage } from './tab-message.js';
-import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
+import { fakeServer, manualLeader, memoryHub, guardWithDialogs } from './test-helpers.js';
 
 const policy = { warnAfter: 60, expireAfter: 180 };
 
@@ -11,9 +12,9 @@ let server: ReturnType<typeof fakeServer>;
 let hub: ReturnType<typeof memoryHub<TabMessage>>;
 const location = { assign: vi.fn(), reload: vi.fn() };
 
-function tab(isLeader: boolean, extra: SessionGuardOptions = {}) {
+function tab(isLeader: boolean, extra: SessionGuardOptions & DialogOptions = {}) {
   const leader = manualLeader(isLeader);
-  const guard = createSessionGuard({
+  const guard = guardWithDialogs({
     baseUrl: '/session',
     signInUrl: '/login',
     logoutUrl: '/logout',
@@ -426,7 +427,7 @@ describe('sign-out', () => {
 
 describe('a page without a session (the login page in a shared layout)', () => {
   const unauthenticated = () => new Response('{"error":"unauthenticated","message":"Sign in first."}', { status: 401 });
-  const visitor = (isLeader: boolean, extra: SessionGuardOptions = {}) => tab(isLeader, { username: null, ...extra });
+  const visitor = (isLeader: boolean, extra: SessionGuardOptions & DialogOptions = {}) => tab(isLeader, { username: null, ...extra });
 
   it('stays inert: no dialog, the page stays usable, no event, and no more pings', async () => {
     server.pingAnswer = unauthenticated;

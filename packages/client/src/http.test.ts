@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuard } from './guard.js';
 import { PRESERVE_ATTRIBUTE } from './preserve.js';
 import type { TabMessage } from './tab-message.js';
-import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
+import { fakeServer, manualLeader, memoryHub, guardWithDialogs } from './test-helpers.js';
 
 let guard: SessionGuard | null = null;
 let server: ReturnType<typeof fakeServer>;
@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 function start(signInUrl: string | null = '/login') {
-  guard = createSessionGuard({
+  guard = guardWithDialogs({
     signInUrl,
     loginPageUrl: '/login',
     username: 'alice',

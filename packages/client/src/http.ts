@@ -1,20 +1,32 @@
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
 import type { KyInstance } from 'ky';
 import { ky } from './deps.js';
-import { endFromResponse } from './ping.js';
+import type { Ended } from './guard-state.js';
+import { endFromResponse, errorCode } from './ping.js';
 
 /**
  * Called when a request failed with a 401 naming the end of the session
  * (`session_expired`, `session_revoked`, or `unauthenticated`: once a session
- * has ended, the server no longer knows it and answers the latter): the guard
- * opens the sign-in dialog and resolves `true` once the user signed in again
- * (retry), `false` when they will not (sign-out, destroy).
+ * has ended, the server no longer knows it and answers the latter), or with a
+ * 403 `reauthentication_required` (`step-up`): the guard resolves `true` once
+ * the user signed in again or reauthenticated (retry), `false` when they will
+ * not (sign-out, cancel, destroy) or nothing waits for them.
  */
-export type HoldRequest = (end: 'expired' | 'revoked' | 'signed-out') => Promise<boolean>;
+export type HoldRequest = (end: Ended | 'step-up') => Promise<boolean>;
+
+/** Why the server refused `response` in a way a sign-in (or a fresh one) can fix, or null. */
+async function refusal(response: Response): Promise<Ended | 'step-up' | null> {
+  if (response.status === 403) return (await errorCode(response)) === 'reauthentication_required' ? 'step-up' : null;
+  return endFromResponse(response);
+}
 
 /** The HTTP helpers a guard exposes. */
 export interface GuardHttp {
-  /** A ky instance: requests failing because the session ended (401) are held and retried after sign-in. */
+  /**
+   * A ky instance: requests failing because the session ended (401) are held
+   * and retried after sign-in; with `reauthenticateUrl`, those answered 403
+   * `reauthentication_required` are held and retried after `reauthenticate()`.
+   */
   http: KyInstance;
   /** `fetch` with the same holding. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
@@ -55,7 +67,7 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
     mark(request);
     const spare = request.clone();
     const response = await baseFetch(request);
-    const end = await endFromResponse(response);
+    const end = await refusal(response);
     if (end && (await hold(end))) return guardFetch(spare);
     return response;
   };
@@ -79,7 +91,7 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
       afterResponse: [
         async (...args: unknown[]) => {
           const { request, response } = hookArguments(args);
-          const end = response ? await endFromResponse(response) : null;
+          const end = response ? await refusal(response) : null;
           if (end && (await hold(end))) return guardFetch(request.bodyUsed ? (spares.get(request) ?? request) : request);
           return undefined;
         },

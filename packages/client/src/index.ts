@@ -1,18 +1,17 @@
 /**
- * `@sessionguard/client`: the browser SDK. Idle timeout across tabs, an
- * accessible warning before expiry, sign-in in place after it, and HTTP
- * helpers that hold requests failing with 401 until the user signed in again.
+ * `@sessionguard/client`: the browser SDK, headless. Idle timeout across
+ * tabs, the state a warning and a sign-in in place need, and HTTP helpers
+ * that hold requests failing with 401 until the user signed in again. It
+ * draws nothing: the built-in dialogs are `@sessionguard/client/ui`.
  *
  * @packageDocumentation
  */
 export { createSessionGuard, LOGOUT_ATTRIBUTE } from './guard.js';
-export type { GuardEvents, GuardState, GuardStatus, SessionGuard } from './guard.js';
-export type { CsrfOptions, SessionGuardOptions } from './options.js';
+export type { SessionGuard } from './guard.js';
+export type { Ended, EndReason, GuardEvents, GuardState, GuardStatus, LogoutResult, SignInResult } from './guard-state.js';
+export type { CsrfOptions, ResolvedOptions, SessionGuardOptions } from './options.js';
 export type { GuardHttp } from './http.js';
-// French and German live in `@sessionguard/client/locales`, so a bundle only carries the languages it uses.
-export { en } from './strings.js';
-export type { SessionGuardStrings } from './strings.js';
-export { PRESERVE_ATTRIBUTE } from './preserve.js';
+export type { Observable, Observer, Subscription } from './observable.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { broadcastTabChannel, storageTabChannel } from './tab-channel.js';

@@ -19,6 +19,11 @@ export const fr: SessionGuardStrings = {
   signInFailed: 'La connexion a échoué. Veuillez réessayer.',
   signOutFailed: 'La déconnexion a échoué : vous êtes toujours connecté. Veuillez réessayer.',
   dismiss: 'Fermer',
+  reauthenticateTitle: 'Confirmez votre mot de passe',
+  reauthenticateBody: 'Par sécurité, saisissez à nouveau votre mot de passe pour continuer.',
+  continue: 'Continuer',
+  cancel: 'Annuler',
+  invalidPassword: 'Le mot de passe est incorrect.',
 };
 
 /** German. */
@@ -40,6 +45,11 @@ export const de: SessionGuardStrings = {
   signInFailed: 'Die Anmeldung hat nicht funktioniert. Bitte versuchen Sie es erneut.',
   signOutFailed: 'Die Abmeldung hat nicht funktioniert: Sie sind weiterhin angemeldet. Bitte versuchen Sie es erneut.',
   dismiss: 'Schließen',
+  reauthenticateTitle: 'Passwort bestätigen',
+  reauthenticateBody: 'Zu Ihrer Sicherheit geben Sie Ihr Passwort erneut ein, um fortzufahren.',
+  continue: 'Weiter',
+  cancel: 'Abbrechen',
+  invalidPassword: 'Das Passwort ist falsch.',
 };
 
 /** The shipped translations, by language subtag. */

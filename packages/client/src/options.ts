@@ -1,7 +1,7 @@
 import { SessionGuardConfigError, validateTimingPolicy } from '@sessionguard/core';
 import { systemClock, type Clock } from './clock.js';
+import type { DialogOptions } from './attach-dialogs.js';
 import type { Leader } from './leader.js';
-import type { SessionGuardStrings } from './strings.js';
 import type { TabChannel } from './tab-channel.js';
 import type { TabMessage } from './tab-message.js';
 
@@ -9,7 +9,7 @@ import type { TabMessage } from './tab-message.js';
  * The app's own CSRF token (csrf-sync, csrf-csrf, or any synchroniser token):
  * where the SDK reads it, which header carries it, and where a fresh one is
  * written after sign-in in place. Only the SDK's requests to the app's
- * endpoints carry it (`logoutUrl`, `signInUrl`); the guard's own routers have
+ * endpoints carry it (`logoutUrl`, `signInUrl`, `reauthenticateUrl`); the guard's own routers have
  * their own defence (the `X-SessionGuard` header and an Origin check).
  */
 export interface CsrfOptions {
@@ -57,9 +57,9 @@ export interface SessionGuardOptions {
   /**
    * JSON sign-in endpoint (`{"username","password"}` → 200 `{"username"}`,
    * with `"csrfToken"` for an app with a CSRF library, or 401
-   * `invalid_credentials`) for signing in again in place. Without it the
-   * expiry dialog's `Sign in` button goes to `loginPageUrl`, saving fields
-   * marked `data-sessionguard-preserve` first.
+   * `invalid_credentials`) for signing in again in place (`signIn()`).
+   * Without it the built-in expiry dialog's `Sign in` button goes to
+   * `loginPageUrl`, saving fields marked `data-sessionguard-preserve` first.
    * @default null
    */
   signInUrl?: string | null;
@@ -69,7 +69,17 @@ export interface SessionGuardOptions {
    */
   logoutUrl?: string | null;
   /**
-   * The app's CSRF token for `logoutUrl` and `signInUrl`, refreshed in the
+   * JSON step-up endpoint (`{"password"}` → 2xx, with `"csrfToken"` when the
+   * app's CSRF token changed, or 401 `invalid_credentials`): with it, a
+   * request of `guard.http` / `guard.fetch` answered 403
+   * `reauthentication_required` is held, `state.stepUp` is set, and
+   * `reauthenticate(password)` posts here and sends the request again.
+   * Without it such a 403 goes to the app as it is.
+   * @default null
+   */
+  reauthenticateUrl?: string | null;
+  /**
+   * The app's CSRF token for `logoutUrl`, `signInUrl` and `reauthenticateUrl`, refreshed in the
    * page after sign-in in place; see {@link CsrfOptions}.
    * @default null (no token sent)
    */
@@ -101,22 +111,14 @@ export interface SessionGuardOptions {
    */
   expireAfter?: number | null;
   /**
-   * Locale of the times written in the dialogs (Intl). The texts come from
-   * `strings`: pass the shipped `fr` or `de` (or `localeStrings(locale)`) with
-   * it; the script-tag build does that from `data-locale`.
-   * @default the page's `<html lang>`, else `navigator.language`, else `'en'`
+   * @deprecated Options of the built-in dialogs: pass them to `attachDialogs`
+   * (`@sessionguard/client/ui`). The headless guard ignores them; `attachDialogs`
+   * reads them from here when its own options leave them out.
    */
+  strings?: DialogOptions['strings'];
+  /** @deprecated See `strings`. */
   locale?: string;
-  /**
-   * The dialogs' texts, over English: a shipped translation (`fr`, `de`) or
-   * any subset of your own.
-   * @default {} (English)
-   */
-  strings?: Partial<SessionGuardStrings>;
-  /**
-   * CSP nonce for the one `<style>` element the dialogs need.
-   * @default null
-   */
+  /** @deprecated See `strings`. */
   nonce?: string | null;
   /**
    * Name of the tab channel, leader lock and storage keys; guards with
@@ -125,7 +127,7 @@ export interface SessionGuardOptions {
    */
   name?: string;
   /**
-   * The `fetch` used for every request (the ping, sign-in, sign-out, `http`, `fetch`).
+   * The `fetch` used for every request (the ping, sign-in, sign-out, reauthentication, `http`, `fetch`).
    * @default globalThis.fetch (looked up at each call)
    */
   fetch?: typeof fetch;
@@ -142,19 +144,18 @@ export interface SessionGuardOptions {
 }
 
 /** {@link SessionGuardOptions} with every default applied. */
-export type ResolvedOptions = Required<Omit<SessionGuardOptions, 'channel' | 'leader' | 'fetch' | 'csrf'>> &
-  Pick<SessionGuardOptions, 'channel' | 'leader' | 'fetch'> & { csrf: Required<CsrfOptions> | null };
+export type ResolvedOptions = Required<Omit<SessionGuardOptions, 'channel' | 'leader' | 'fetch' | 'csrf' | 'strings' | 'locale' | 'nonce'>> &
+  Pick<SessionGuardOptions, 'channel' | 'leader' | 'fetch' | 'strings' | 'locale' | 'nonce'> & { csrf: Required<CsrfOptions> | null };
 
 /** Type of each option checked at construction: `s` string, `n` string or null. */
 const STRING_OPTIONS = {
   baseUrl: 's',
-  locale: 's',
   name: 's',
   signInUrl: 'n',
   logoutUrl: 'n',
+  reauthenticateUrl: 'n',
   loginPageUrl: 'n',
   username: 'n',
-  nonce: 'n',
 } as const;
 /** The same for {@link CsrfOptions}. */
 const CSRF_STRING_OPTIONS = { header: 's', meta: 'n', field: 'n', tokenUrl: 'n' } as const;
@@ -195,28 +196,24 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     baseUrl: '/session',
     signInUrl: null,
     logoutUrl: null,
+    reauthenticateUrl: null,
     csrf: null,
     loginPageUrl: null,
     username: null,
     warnAfter: null,
     expireAfter: null,
-    locale: win.document.documentElement.lang || win.navigator.language || 'en',
-    strings: {},
-    nonce: null,
     name: 'sessionguard',
     clock: systemClock,
     window: win,
     location: win.location,
   }, options);
   checkStrings(resolved, STRING_OPTIONS);
-  const { warnAfter, expireAfter, strings } = resolved;
+  const { warnAfter, expireAfter } = resolved;
   if (warnAfter !== null || expireAfter !== null) {
     if (warnAfter === null) fail('warnAfter', 'must be set together with expireAfter');
     if (expireAfter === null) fail('expireAfter', 'must be set together with warnAfter');
     validateTimingPolicy({ warnAfter: warnAfter!, expireAfter: expireAfter! });
   }
-  if (typeof strings !== 'object' || strings === null) fail('strings', 'must be an object of strings');
-  for (const [key, value] of Object.entries(strings)) if (typeof value !== 'string') fail(`strings.${key}`, 'must be a string');
   if (resolved.fetch !== undefined && typeof resolved.fetch !== 'function') fail('fetch', 'must be a function');
   if (resolved.csrf !== null) {
     if (typeof resolved.csrf !== 'object') fail('csrf', 'must be an object or null');

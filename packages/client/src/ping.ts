@@ -1,17 +1,23 @@
 import { parsePingResponse, type ErrorCode, type PingResponse } from '@sessionguard/core';
 import type { KyInstance } from 'ky';
+import type { Ended } from './guard-state.js';
 
 /**
  * What a ping told us: the server's answer, the end of the session it names, or
  * `null` when it could not be reached (outages, 5xx, anything malformed: no answer).
  */
-export type PingResult = PingResponse | 'expired' | 'revoked' | 'signed-out' | null;
+export type PingResult = PingResponse | Ended | null;
+
+/** The `error` code of an error body (read from a clone: the response stays readable), if any. */
+export async function errorCode(response: Response): Promise<ErrorCode | undefined> {
+  return ((await response.clone().json().catch(() => null)) as { error?: ErrorCode } | null)?.error;
+}
 
 /** The end a 401 body names, or null when it names none. */
-export async function endFromResponse(response: Response): Promise<'expired' | 'revoked' | 'signed-out' | null> {
+export async function endFromResponse(response: Response): Promise<Ended | null> {
   if (response.status !== 401) return null;
   // Only three codes matter here; checking them directly keeps core's whole code table out of the bundle.
-  const code = ((await response.clone().json().catch(() => null)) as { error?: ErrorCode } | null)?.error;
+  const code = await errorCode(response);
   return code === 'session_expired' ? 'expired' : code === 'session_revoked' ? 'revoked' : code === 'unauthenticated' ? 'signed-out' : null;
 }
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuard } from './guard.js';
 import { PRESERVE_ATTRIBUTE, restorePreserved, savePreserved } from './preserve.js';
 import type { TabMessage } from './tab-message.js';
-import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
+import { fakeServer, manualLeader, memoryHub, guardWithDialogs } from './test-helpers.js';
 
 const KEY = 'sg:preserve:/';
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
@@ -79,7 +79,7 @@ describe('the trip to the login page and back, with a server that tags users', (
   const location = { assign: vi.fn(), reload: vi.fn() };
   const advance = (seconds: number) => vi.advanceTimersByTimeAsync(seconds * 1000);
   const start = () =>
-    (guard = createSessionGuard({
+    (guard = guardWithDialogs({
       loginPageUrl: '/login',
       username: 'alice',
       locale: 'en',

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuard } from './guard.js';
+import type { DialogOptions } from './attach-dialogs.js';
 import type { SessionGuardOptions } from './options.js';
 import { storageTabChannel } from './tab-channel.js';
 import type { TabMessage } from './tab-message.js';
-import { fakeServer, manualLeader, memoryHub } from './test-helpers.js';
+import { fakeServer, manualLeader, memoryHub, guardWithDialogs } from './test-helpers.js';
 
 // Tabs of different sessions in one browser: a stale tab of alice's revoked
 // session must never sign bob's tab out. The fake server tags its answers
@@ -16,8 +17,8 @@ let server: ReturnType<typeof fakeServer>;
 let hub: ReturnType<typeof memoryHub<TabMessage>>;
 const location = { assign: vi.fn(), reload: vi.fn() };
 
-function tab(isLeader: boolean, extra: SessionGuardOptions = {}) {
-  const guard = createSessionGuard({
+function tab(isLeader: boolean, extra: SessionGuardOptions & DialogOptions = {}) {
+  const guard = guardWithDialogs({
     baseUrl: '/session',
     signInUrl: '/login',
     logoutUrl: '/logout',

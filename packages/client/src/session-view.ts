@@ -19,6 +19,8 @@ export interface SessionView {
   session?: string;
   /** The server's opaque tag of the signed-in user; absent from servers that send none. */
   user?: string;
+  /** `true` when the absolute lifetime, not inactivity, ends the session at `expiresAt`. */
+  absolute?: boolean;
 }
 
 /** Where a view puts `now`. */
@@ -33,12 +35,12 @@ export type ViewPhase = 'active' | 'warning' | 'expired';
  */
 export function viewFromPing(answer: PingResponse, sentAt: number): SessionView {
   const idleEnd = sentAt + (answer.expireAfter - answer.idleFor) * 1000;
-  const expiresAt =
-    answer.absoluteRemaining === null ? idleEnd : Math.min(idleEnd, sentAt + answer.absoluteRemaining * 1000);
+  const absoluteEnd = answer.absoluteRemaining === null ? Infinity : sentAt + answer.absoluteRemaining * 1000;
+  const expiresAt = Math.min(idleEnd, absoluteEnd);
   const lead = Math.max(MIN_WARNING_SECONDS, answer.expireAfter - answer.warnAfter) * 1000;
   // The policy and the tags as they are; the relative times are what the timestamps replace.
   const { idleFor, absoluteRemaining, ...kept } = answer;
-  return { ...kept, at: sentAt, warnAt: expiresAt - lead, expiresAt };
+  return { ...kept, at: sentAt, warnAt: expiresAt - lead, expiresAt, ...(absoluteEnd <= idleEnd && { absolute: true }) };
 }
 
 /** A provisional view from the configured policy, assuming activity at `now`. */

@@ -26,6 +26,15 @@ export interface SessionGuardStrings {
   signOutFailed: string;
   /** Closes that message. */
   dismiss: string;
+  /** The step-up dialog, when the server wants the password again for a request (403 `reauthentication_required`). */
+  reauthenticateTitle: string;
+  reauthenticateBody: string;
+  /** Its submit button. */
+  continue: string;
+  /** Its other button (also Escape): the request is not sent again. */
+  cancel: string;
+  /** Shown when the step-up endpoint refuses the password. */
+  invalidPassword: string;
 }
 
 /** English. */
@@ -47,6 +56,11 @@ export const en: SessionGuardStrings = {
   signInFailed: 'Signing in did not work. Please try again.',
   signOutFailed: 'Could not sign out: you are still signed in. Please try again.',
   dismiss: 'Dismiss',
+  reauthenticateTitle: 'Confirm your password',
+  reauthenticateBody: 'For your security, enter your password again to continue.',
+  continue: 'Continue',
+  cancel: 'Cancel',
+  invalidPassword: 'The password is not correct.',
 };
 
 /**

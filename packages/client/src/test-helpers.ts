@@ -1,4 +1,7 @@
 import type { PingResponse } from '@sessionguard/core';
+import { attachDialogs, type DialogOptions } from './attach-dialogs.js';
+import { createSessionGuard, type SessionGuard } from './guard.js';
+import type { SessionGuardOptions } from './options.js';
 import type { Leader } from './leader.js';
 import type { TabChannel } from './tab-channel.js';
 
@@ -138,4 +141,20 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }, {
     },
   };
   return server;
+}
+
+/**
+ * A guard with the built-in dialogs attached, as the script tag starts it:
+ * `options` go to both (each takes its own). A guard whose dialog options
+ * are refused is destroyed before the error is thrown.
+ */
+export function guardWithDialogs(options: SessionGuardOptions & DialogOptions): SessionGuard {
+  const guard = createSessionGuard(options);
+  try {
+    attachDialogs(guard, options);
+  } catch (error) {
+    guard.destroy();
+    throw error;
+  }
+  return guard;
 }

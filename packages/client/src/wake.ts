@@ -1,4 +1,4 @@
-import { Observable } from './deps.js';
+import { observable, type Observable } from './observable.js';
 
 /**
  * Signals after which timers may have been frozen or throttled: the tab
@@ -7,7 +7,7 @@ import { Observable } from './deps.js';
  * Emits the event's type.
  */
 export function wake$(win: Window): Observable<string> {
-  return new Observable<string>((subscriber) => {
+  return observable<string>((subscriber) => {
     const doc = win.document;
     const onWake = (event: Event): void => subscriber.next(event.type);
     const windowEvents = ['focus', 'pageshow', 'online'];

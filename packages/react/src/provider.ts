@@ -1,5 +1,5 @@
 import type { SessionGuardOptions } from '@sessionguard/client';
-import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
 import type { DialogOptions } from './compat.js';
 import { createGuardStore, type GuardStore, type SessionGuardValue } from './store.js';
 
@@ -38,7 +38,7 @@ export interface SessionGuardProviderProps {
  * </SessionGuardProvider>
  * ```
  */
-export function SessionGuardProvider({ options, dialogs = true, children }: SessionGuardProviderProps): ReactNode {
+export function SessionGuardProvider({ options, dialogs = true, children }: SessionGuardProviderProps): ReactElement {
   const [store] = useState(createGuardStore);
   // Options and dialogs are read at mount (see their TSDoc); `store` never changes.
   useEffect(() => store.start(options, dialogs), [store]);

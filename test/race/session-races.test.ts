@@ -25,17 +25,20 @@ afterAll(async () => {
 
 interface RegistryKind {
   name: string;
-  /** Guard options and a cleanup for one test. */
-  make(): { options: TestAppOptions['guard']; startAt?: number; cleanup(): Promise<void> };
+  /**
+   * Guard options and a cleanup for one test; `clock` is the test app's clock (known once it started),
+   * which a registry deciding on its own clock is given in place of Redis's TIME.
+   */
+  make(clock: () => number): { options: TestAppOptions['guard']; sessionOptions?: TestAppOptions['sessionOptions']; startAt?: number; cleanup(): Promise<void> };
 }
 
 const kinds: RegistryKind[] = [
   { name: 'memory registry', make: () => ({ options: {}, cleanup: async () => {} }) },
   {
     name: 'Redis registry',
-    make() {
+    make(clock) {
       const prefix = uniquePrefix('race');
-      const registry: SessionRegistry = createRedisRegistry({ client: redis, prefix, commandTimeout: 5000 });
+      const registry: SessionRegistry = createRedisRegistry({ client: redis, prefix, commandTimeout: 5000, clock });
       // Redis expires keys on its own clock: the test clock starts at real time and only moves forward.
       return { options: { registry }, startAt: Date.now(), cleanup: () => deleteKeysUnder(redis, prefix) };
     },
@@ -86,9 +89,17 @@ describe.each(kinds)('races on the $name', (kind) => {
   let app: TestApp;
   let cleanup: () => Promise<void> = async () => {};
   const start = async (extra: Partial<TestAppOptions> = {}) => {
-    const made = kind.make();
+    let clock: () => number = Date.now;
+    const made = kind.make(() => clock());
     cleanup = made.cleanup;
-    app = await startTestApp({ useAuthHash: true, ...extra, startAt: made.startAt, guard: { ...made.options, ...extra.guard } });
+    app = await startTestApp({
+      useAuthHash: true,
+      ...extra,
+      startAt: made.startAt,
+      sessionOptions: { ...made.sessionOptions, ...extra.sessionOptions },
+      guard: { ...made.options, ...extra.guard },
+    });
+    clock = app.clock.now;
     return app;
   };
   afterEach(async () => {

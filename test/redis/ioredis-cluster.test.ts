@@ -70,6 +70,7 @@ async function holders(prefix: string): Promise<Map<string, Set<number>>> {
 
 describeRegistryContract('ioredis registry on a 3-master cluster', redisRegistryHarness(() => cluster, 'io-cluster'), {
   shortRetention: 500,
+  check: true,
 });
 
 describe('redis registry on an ioredis cluster', () => {

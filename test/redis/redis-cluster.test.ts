@@ -40,6 +40,7 @@ afterAll(async () => {
 
 describeRegistryContract('redis registry on a 3-master cluster', redisRegistryHarness(() => cluster, 'cluster'), {
   shortRetention: 500,
+  check: true,
 });
 
 describe('redis registry on a cluster', () => {

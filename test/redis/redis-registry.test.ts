@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 // Real time: retentions long enough for a loaded CI machine to answer the first checks before they pass.
-describeRegistryContract('redis registry', redisRegistryHarness(() => client, 'single'), { shortRetention: 500 });
+describeRegistryContract('redis registry', redisRegistryHarness(() => client, 'single'), { shortRetention: 500, check: true });
 
 describe('redis registry on a real Redis', () => {
   const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => {

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Store } from 'express-session';
 import { createSessionGuardEvents, type SessionGuardEvents } from './events.js';
 import { guardRegistry } from './guarded-registry.js';
+import { bridgeRegistryClock } from './registry-clock.js';
 import type { ResolvedOptions } from './options.js';
 import { computePublicId } from './public-id.js';
 import type { SessionRegistry } from './registry/types.js';
@@ -21,11 +22,23 @@ export interface GuardContext {
   publicId(sessionId: string): string;
   /**
    * When the registry may drop a record with these timestamps (keeping only
-   * its tombstone): the session's idle or absolute end, plus a short grace
-   * for clocks that disagree.
+   * its tombstone): the session's idle or absolute end, plus the grace the
+   * registry asks for (`recordGrace`; none for the Redis registry, which
+   * decides on its own clock).
    */
   retainUntil(lastActivity: number, createdAt: number): number;
+  /**
+   * Activity is written to the registry only once it moves last activity by
+   * at least this many milliseconds: 1 s, or 1% of `expireAfter` when that is
+   * shorter. The idle check stays exact to the millisecond against what is
+   * stored, so a session may end up to this much before `expireAfter` has
+   * passed since its very last request.
+   */
+  activityGranularity: number;
 }
+
+/** Coalescing of activity writes: at most this (ms), and never more than 1% of `expireAfter`. */
+const ACTIVITY_GRANULARITY_MS = 1000;
 
 /**
  * How long past its end a session's whole record is kept. Short: after it
@@ -40,7 +53,7 @@ export function createContext(options: ResolvedOptions): GuardContext {
   const { policy } = options;
   return {
     options,
-    registry: guardRegistry(options.registry, options.storeTimeout),
+    registry: bridgeRegistryClock(guardRegistry(options.registry, options.storeTimeout), options.registry, options.storeTimeout, options.now),
     events: createSessionGuardEvents(options.logger),
     store: () => store,
     captureStore(req) {
@@ -53,7 +66,8 @@ export function createContext(options: ResolvedOptions): GuardContext {
     retainUntil(lastActivity, createdAt) {
       const idleEnd = lastActivity + policy.expireAfter * 1000;
       const end = policy.absoluteTimeout === null ? idleEnd : Math.min(idleEnd, createdAt + policy.absoluteTimeout * 1000);
-      return end + RECORD_GRACE_MS;
+      return end + (options.registry.recordGrace ?? RECORD_GRACE_MS);
     },
+    activityGranularity: Math.min(ACTIVITY_GRANULARITY_MS, policy.expireAfter * 10),
   };
 }

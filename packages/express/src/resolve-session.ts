@@ -6,6 +6,7 @@ import type { GuardContext } from './context.js';
 import { guardSessionSave } from './no-resurrection.js';
 import type { SessionRecord, SessionRef } from './registry/types.js';
 import { announceEnded, destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
+import { checkSession } from './session-check.js';
 import { readSessionData } from './session-data.js';
 import { setSessionState } from './session-state.js';
 
@@ -83,22 +84,33 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
   const { registry } = ctx;
   const { expireAfter, absoluteTimeout } = options.policy;
   const touch = recordActivityAt !== null;
-  // Where the registry can check the timeouts itself, one call checks and records activity (one
-  // Redis round trip instead of two); a session past its limits comes back untouched and ends below.
-  const touchedFirst = touch && registry.touchLimits === true;
-  let record = touchedFirst
-    ? await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, typeof data.createdAt === 'number' ? data.createdAt : at), {
-        activeAfter: at - expireAfter * 1000,
-        createdAfter: absoluteTimeout === null ? null : at - absoluteTimeout * 1000,
-      })
-    : await registry.get(ref);
+  // A registry with `check` decides the limits and records activity on its own clock, in one call
+  // (one Redis round trip; none more when the store already checked while loading the session).
+  const checked = registry.check ? await checkSession(ctx, req, ref, recordActivityAt) : undefined;
+  // Otherwise, where the registry can check the timeouts itself, one call checks and records activity;
+  // a session past its limits comes back untouched and ends below.
+  const touchedFirst = checked === undefined && touch && registry.touchLimits === true;
+  let record =
+    checked !== undefined
+      ? (checked?.record ?? null)
+      : touchedFirst
+        ? await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, typeof data.createdAt === 'number' ? data.createdAt : at), {
+            activeAfter: at - expireAfter * 1000,
+            createdAfter: absoluteTimeout === null ? null : at - absoluteTimeout * 1000,
+          })
+        : await registry.get(ref);
   if (!record) return endMissing(ctx, req, ref, typeof data.createdAt === 'number' ? data.createdAt : null);
 
-  const timing = evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: at });
-  if (timing.phase === 'expired') {
+  const expired =
+    checked !== undefined
+      ? checked?.state === 'expired'
+        ? checked.reason
+        : null
+      : evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: at }).reason;
+  if (expired) {
     const removed = await registry.revoke(ref);
     await destroyCurrentSession(ctx, req);
-    await finishRevocation(ctx, removed ? [removed] : [], timing.reason === 'absolute' ? 'expired_absolute' : 'expired_idle', req);
+    await finishRevocation(ctx, removed ? [removed] : [], expired === 'absolute' ? 'expired_absolute' : 'expired_idle', req);
     return { kind: 'ended', code: 'session_expired' };
   }
 
@@ -119,7 +131,7 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
     }
   }
 
-  if (touch && !touchedFirst) {
+  if (touch && !touchedFirst && checked === undefined) {
     const touched = await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, record.createdAt));
     if (!touched) {
       // Revoked between our get and our touch.

@@ -1,8 +1,8 @@
 import { SessionStoreUnavailableError, isSessionStoreUnavailableError } from '../errors.js';
 import { cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
-import type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
+import type { CheckRequest, CheckResult, SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
 import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
-import { CREATE, ENDED_AT, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
+import { CHECK, CLOCK, CREATE, ENDED_AT, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
 import { scriptCaller, type AnyRedisRegistryClient } from './client-adapter.js';
 
 export type { AnyRedisRegistryClient, IoRedisRegistryClient, RedisRegistryClient, RedisScriptArguments } from './client-adapter.js';
@@ -39,6 +39,15 @@ export interface RedisRegistryOptions extends RegistryBoundsOptions {
    * @default 1000
    */
   commandTimeout?: number;
+  /**
+   * For tests only: the clock every script compares with (epoch ms), in
+   * place of Redis's own `TIME`, so a test can move time without waiting.
+   * Redis still expires keys on its own clock, so keep an injected clock at
+   * or ahead of real time. Leave it out in production: every app server then
+   * decides on the one clock Redis has, whatever its own says.
+   * @default Redis's `TIME`
+   */
+  clock?: () => number;
 }
 
 /** The defaults of {@link RedisRegistryOptions}, in one place. */
@@ -58,7 +67,33 @@ function normalizeOptions(options: RedisRegistryOptions) {
   if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
     throw new TypeError('createRedisRegistry: `commandTimeout` must be a positive number of milliseconds');
   }
-  return { caller, prefix, commandTimeout, ...normalizeRegistryBounds('createRedisRegistry', options) };
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    throw new TypeError('createRedisRegistry: `clock` must be a function returning epoch milliseconds');
+  }
+  return { caller, prefix, commandTimeout, clock: options.clock ?? null, ...normalizeRegistryBounds('createRedisRegistry', options) };
+}
+
+/** The injected clock as the scripts' last argument (see scripts.ts), or nothing for Redis's TIME. */
+export function clockArgument(clock: (() => number) | null): string[] {
+  if (!clock) return [];
+  const now = clock();
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('the injected `clock` must return epoch milliseconds');
+  return [`@now${Math.floor(now)}`];
+}
+
+/** The parts of {@link CheckRequest} as the check scripts take them, validated. */
+export function checkArguments(request: CheckRequest): string[] {
+  const ms = (name: string, value: number) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`check: \`${name}\` must be a number of milliseconds, 0 or more`);
+    return String(Math.round(value));
+  };
+  return [
+    request.activityAge === null ? '' : ms('activityAge', request.activityAge),
+    ms('expireAfter', request.expireAfter),
+    request.absoluteTimeout === null ? '' : ms('absoluteTimeout', request.absoluteTimeout),
+    ms('granularity', request.granularity),
+    request.clockHint === null || request.clockHint === undefined ? '' : ms('clockHint', request.clockHint),
+  ];
 }
 
 const text = (value: unknown): string =>
@@ -94,6 +129,18 @@ function parseRecord(reply: unknown): SessionRecord | null {
 function parseRecords(reply: unknown): SessionRecord[] {
   if (!Array.isArray(reply)) throw new TypeError('unexpected reply from Redis');
   return reply.map((item) => parseRecord(item)).filter((record): record is SessionRecord => record !== null);
+}
+
+/** The reply of a check script: false for a missing record, else {state, reason, now, ...fields}. */
+export function parseCheck(reply: unknown, parse: (fields: unknown[]) => SessionRecord | null = parseRecord): CheckResult | null {
+  if (reply === null || reply === undefined || reply === false) return null;
+  if (!Array.isArray(reply) || reply.length < 3) throw new TypeError('unexpected reply from Redis');
+  const [state, reason, now] = reply.slice(0, 3).map(text);
+  const record = parse(reply.slice(3));
+  if (!record) return null;
+  const at = now === '' ? null : Number(now);
+  if (state === 'expired') return { state, reason: reason === 'absolute' ? 'absolute' : 'idle', record, now: at };
+  return { state: 'live', record, now: at };
 }
 
 /** A timestamp as sent to Redis: the exact decimal form JavaScript reads back with `Number()`. */
@@ -132,7 +179,7 @@ function checkRef(ref: SessionRef): void {
  * the clocks NTP-synchronised (the adapter's grace absorbs small skew).
  */
 export function createRedisRegistry(options: RedisRegistryOptions) {
-  const { caller, prefix, commandTimeout, maxSessionsPerUser, keepEndedFor } = normalizeOptions(options);
+  const { caller, prefix, commandTimeout, clock, maxSessionsPerUser, keepEndedFor } = normalizeOptions(options);
   const cap = String(maxSessionsPerUser);
   const keep = String(keepEndedFor);
   /** What the scripts put before a session id to reach its record: the client's own key prefix included. */
@@ -155,7 +202,7 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
       }, commandTimeout);
       timer.unref?.();
     });
-    const attempt = async () => parse(await caller.call(script, keys, args, controller.signal));
+    const attempt = async () => parse(await caller.call(script, keys, [...args, ...clockArgument(clock)], controller.signal));
     try {
       return await Promise.race([attempt(), timedOut]);
     } catch (error) {
@@ -169,6 +216,21 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
 
   const registry = {
     touchLimits: true,
+    // check decides on Redis's clock, and the records' keys run out at the session's end, leaving a tombstone.
+    recordGrace: 0,
+    async check(ref: SessionRef, request: CheckRequest): Promise<CheckResult | null> {
+      checkRef(ref);
+      return run(
+        CHECK,
+        [recordKey(prefix, ref.userId, ref.sessionId), indexKey(prefix, ref.userId)],
+        [...checkArguments(request), ref.sessionId, keep],
+        (reply) => parseCheck(reply),
+      );
+    },
+    async clock(): Promise<number> {
+      // Any key of ours routes it on a cluster; the script touches none.
+      return run(CLOCK, [indexKey(prefix, '%clock')], [], (reply) => Number(text(reply)));
+    },
     async create(record) {
       checkRef(record);
       const retainUntil = timestamp('retainUntil', record.retainUntil);

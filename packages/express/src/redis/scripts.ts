@@ -21,7 +21,12 @@
  *   largest score (`syncIndexExpiry`), so its last tombstone goes with it.
  *   Redis deletes an emptied sorted set by itself.
  * - "Now" is Redis's own clock (`TIME`), never the app's: one clock for every
- *   comparison with the present, the one that also expires the keys.
+ *   comparison with the present, the one that also expires the keys. (Tests
+ *   may inject a clock: a last argument `@now<ms>`, taken off ARGV by the
+ *   prelude.) `check`, the adapter's per-request call, takes durations, not
+ *   instants, and needs no clock at all when it writes nothing: a record
+ *   the adapter wrote expires at the session's end, so one that exists is
+ *   live, as Redis's clock has it, to the millisecond.
  * - Only `create` prunes: tombstones past `keepEndedFor` and, beyond
  *   `maxSessionsPerUser`, the oldest ones; so an index holds at most
  *   `maxSessionsPerUser` live members plus as many tombstones (plus those that
@@ -50,8 +55,17 @@ const PRELUDE = `
 -- An integer as Redis arguments want it: '%d', never tostring's 14 digits.
 local function int(n) return string.format('%d', n) end
 
--- Redis's clock, in epoch milliseconds.
+-- A clock injected for tests comes as a last argument '@now<ms>' (taken off ARGV here);
+-- without it, "now" is Redis's own TIME.
+local INJECTED_NOW = nil
+if #ARGV > 0 and string.sub(ARGV[#ARGV], 1, 4) == '@now' then
+  INJECTED_NOW = tonumber(string.sub(ARGV[#ARGV], 5))
+  ARGV[#ARGV] = nil
+end
+
+-- Redis's clock (or the injected one), in epoch milliseconds.
 local function nowMs()
+  if INJECTED_NOW then return INJECTED_NOW end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -284,3 +298,85 @@ syncIndexExpiry(KEYS[1], tonumber(ARGV[4]))
 return out
 `,
 );
+
+/**
+ * check: the adapter's call on every request. KEYS: record, index. ARGV:
+ * activityAge ('' for none), expireAfter, absoluteTimeout ('' for none),
+ * granularity, clockHint ('' when unknown), sessionId, keepEndedFor (all
+ * milliseconds). Returns false for a missing record, else
+ * {state, reason, now, fields...}: state 'live' or 'expired', reason
+ * 'idle'/'absolute' (or ''), now Redis's clock when it was read (or '').
+ *
+ * One HGETALL and nothing else, most of the time: the record's key expires
+ * at the session's end (retainUntil, as the adapter writes it), so a record
+ * that exists is within both limits by Redis's own clock. The clock is read
+ * (TIME) only when a decision needs it: to write activity, for a record kept
+ * past its end (retainUntil later than the limits put it), or under an
+ * injected clock (whose "now" Redis's expiry does not follow).
+ *
+ * Activity is written only when it moves lastActivity by at least
+ * `granularity` (coalescing), judged against the caller's clockHint without
+ * reading the clock: lastActivity becomes max(stored, now - activityAge)
+ * (never forward past now), retainUntil the new end, and the record's expiry,
+ * its index score and the index's expiry follow (ZADD XX: a member revoked
+ * meanwhile is never put back; PEXPIREAT GT: the index's expiry only grows).
+ */
+export const CHECK = script(
+  'check',
+  `
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return false end
+local at = {}
+for i = 1, #fields, 2 do at[fields[i]] = i + 1 end
+local last = tonumber(fields[at.lastActivity])
+local created = tonumber(fields[at.createdAt])
+local retain = tonumber(fields[at.retainUntil])
+local idle = tonumber(ARGV[2])
+local absolute = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
+local function endOf(l)
+  if absolute then return math.min(l + idle, created + absolute) end
+  return l + idle
+end
+-- The limits, once the clock is read: past them, the record is returned unchanged.
+local function pastLimits(n)
+  local idleEnd = last + idle
+  if math.min(idleEnd, absolute and (created + absolute) or idleEnd) > n then return nil end
+  if absolute and created + absolute <= idleEnd then return 'absolute' end
+  return 'idle'
+end
+local now = INJECTED_NOW
+if not now and retain > endOf(last) then now = nowMs() end
+if now then
+  local reason = pastLimits(now)
+  if reason then return { 'expired', reason, int(now), unpack(fields) } end
+  if retain <= now then return false end
+end
+if ARGV[1] ~= '' then
+  local age = tonumber(ARGV[1])
+  local granularity = tonumber(ARGV[4])
+  if ARGV[5] == '' or tonumber(ARGV[5]) - age - last >= granularity then
+    if not now then
+      now = nowMs()
+      local reason = pastLimits(now)
+      if reason then return { 'expired', reason, int(now), unpack(fields) } end
+    end
+    local activity = math.min(now, now - age)
+    if activity - last >= granularity then
+      local newRetain = math.max(retain, endOf(activity))
+      fields[at.lastActivity] = int(activity)
+      fields[at.retainUntil] = int(newRetain)
+      redis.call('HSET', KEYS[1], 'lastActivity', fields[at.lastActivity], 'retainUntil', fields[at.retainUntil])
+      if newRetain > retain then
+        redis.call('PEXPIREAT', KEYS[1], fields[at.retainUntil])
+        redis.call('ZADD', KEYS[2], 'XX', fields[at.retainUntil], ARGV[6])
+        redis.call('PEXPIREAT', KEYS[2], int(newRetain + tonumber(ARGV[7])), 'GT')
+      end
+    end
+  end
+end
+return { 'live', '', now and int(now) or '', unpack(fields) }
+`,
+);
+
+/** clock: Redis's clock (or the injected one), epoch milliseconds, as a string. */
+export const CLOCK = script('clock', `return int(nowMs())`);

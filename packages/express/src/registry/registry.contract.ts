@@ -9,7 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryBoundsOptions } from './bounds.js';
-import type { SessionRecord, SessionRef, SessionRegistry } from './types.js';
+import type { CheckRequest, SessionRecord, SessionRef, SessionRegistry } from './types.js';
 
 /** One fresh registry for one test, and how to control its clock. */
 export interface RegistryHarness {
@@ -40,6 +40,13 @@ export interface RegistryContractOptions {
    * @default 300
    */
   shortRetention?: number;
+  /**
+   * Whether the registry implements `check` and `clock` (the Redis registry
+   * and the store do; the memory registry, on the app's own clock, does not
+   * need them): their part of the suite runs only then.
+   * @default false
+   */
+  check?: boolean;
 }
 
 /** The registries' bound on a stored `User-Agent`, in bytes of UTF-8 (`MAX_USER_AGENT_BYTES`). */
@@ -283,6 +290,102 @@ export function describeRegistryContract(
         await pass(shortRetention + 100);
         expect((await registry.get(ref(r)))?.retainUntil).toBe(extended);
         expect(ids(await registry.list(r.userId))).toEqual([r.sessionId]);
+      });
+    });
+
+    describe.runIf(options.check ?? false)('check (the per-request call, on the registry\'s own clock)', () => {
+      const limits = (overrides: Partial<CheckRequest> = {}): CheckRequest => ({
+        expireAfter: 60 * 60_000,
+        absoluteTimeout: null,
+        activityAge: null,
+        granularity: 0,
+        clockHint: null,
+        ...overrides,
+      });
+      const check = (r: SessionRef, request: CheckRequest) => {
+        expect(typeof registry.check).toBe('function');
+        return registry.check!(ref(r), request);
+      };
+
+      it('answers a live record as it is stored, without activity', async () => {
+        const r = record();
+        await registry.create(r);
+        const answer = await check(r, limits());
+        expect(answer).toMatchObject({ state: 'live', record: r });
+        if (answer?.now != null) expect(Math.abs(answer.now - h.now())).toBeLessThan(5000);
+        expect(await registry.get(ref(r))).toEqual(r);
+      });
+
+      it('records activity by its age on the registry\'s clock, only forward, and extends the retention', async () => {
+        const r = record({ retainUntil: h.now() + shortRetention });
+        await registry.create(r);
+        const before = h.now();
+        const answer = await check(r, limits({ activityAge: 0, expireAfter: 60_000 }));
+        expect(answer?.state).toBe('live');
+        const after = h.now();
+        expect(answer!.record.lastActivity).toBeGreaterThanOrEqual(before - 50);
+        expect(answer!.record.lastActivity).toBeLessThanOrEqual(after + 50);
+        expect(answer!.record.retainUntil).toBeGreaterThanOrEqual(answer!.record.lastActivity + 60_000);
+        expect(await registry.get(ref(r))).toEqual(answer!.record);
+        // An older activity (a ping reporting a long idle time) never moves it back.
+        const older = await check(r, limits({ activityAge: 30_000, expireAfter: 60_000 }));
+        expect(older!.record.lastActivity).toBe(answer!.record.lastActivity);
+        await pass(shortRetention + 100);
+        expect(await registry.get(ref(r))).not.toBeNull();
+      });
+
+      it('coalesces: activity within the granularity of what is stored is not written', async () => {
+        const r = record({ lastActivity: h.now() - 200 });
+        await registry.create(r);
+        const same = await check(r, limits({ activityAge: 0, granularity: 60_000, clockHint: h.now() }));
+        expect(same).toMatchObject({ state: 'live', record: { lastActivity: r.lastActivity } });
+        expect((await registry.get(ref(r)))?.lastActivity).toBe(r.lastActivity);
+        const moved = await check(r, limits({ activityAge: 0, granularity: 100, clockHint: h.now() }));
+        expect(moved!.record.lastActivity).toBeGreaterThan(r.lastActivity);
+      });
+
+      it('past the idle or the absolute limit, answers expired with the reason and leaves the record unchanged', async () => {
+        const at = h.now();
+        const idle = record({ lastActivity: at - 10_000, createdAt: at - 20_000 });
+        const old = record({ lastActivity: at - 1000, createdAt: at - 50_000 });
+        await registry.create(idle);
+        await registry.create(old);
+        expect(await check(idle, limits({ expireAfter: 5000, activityAge: 0 }))).toMatchObject({ state: 'expired', reason: 'idle', record: idle });
+        expect(await check(old, limits({ expireAfter: 60_000, absoluteTimeout: 30_000, activityAge: 0 }))).toMatchObject({
+          state: 'expired',
+          reason: 'absolute',
+          record: old,
+        });
+        expect(await registry.get(ref(idle))).toEqual(idle);
+        expect(await registry.get(ref(old))).toEqual(old);
+      });
+
+      it('of a session never created, revoked, or another user\'s, answers null and creates nothing', async () => {
+        const r = record();
+        expect(await check(r, limits({ activityAge: 0 }))).toBeNull();
+        await registry.create(r);
+        expect(await check({ sessionId: r.sessionId, userId: 'mallory' }, limits({ activityAge: 0 }))).toBeNull();
+        await registry.revoke(ref(r));
+        expect(await check(r, limits({ activityAge: 0 }))).toBeNull();
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.list(r.userId)).toEqual([]);
+      });
+
+      it('checks racing a revoke: once the revoke is done nothing brings the session back', async () => {
+        const r = record();
+        await registry.create(r);
+        const burst = () => Array.from({ length: concurrency }, (_, i) => check(r, limits({ activityAge: i % 3, expireAfter: 60_000 })));
+        const [before, revoked, after] = await Promise.all([Promise.all(burst()), registry.revoke(ref(r)), Promise.all(burst())]);
+        expect(revoked?.sessionId).toBe(r.sessionId);
+        for (const answer of [...before, ...after]) if (answer) expect(answer.record.sessionId).toBe(r.sessionId);
+        expect((await Promise.all(burst())).every((answer) => answer === null)).toBe(true);
+        expect(await registry.get(ref(r))).toBeNull();
+        expect(await registry.list(r.userId)).toEqual([]);
+      });
+
+      it('reads the registry\'s clock', async () => {
+        expect(typeof registry.clock).toBe('function');
+        expect(Math.abs((await registry.clock!()) - h.now())).toBeLessThan(5000);
       });
     });
 

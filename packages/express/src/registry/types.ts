@@ -68,6 +68,55 @@ export interface TouchLimits {
   createdAfter: number | null;
 }
 
+/**
+ * What {@link SessionRegistry.check} is asked: the limits, and the activity
+ * to record, all as durations. The registry measures them on its own clock
+ * (Redis's `TIME` for the Redis registry and store), so app servers whose
+ * clocks disagree still agree on when a session ends.
+ */
+export interface CheckRequest {
+  /** Idle limit, in milliseconds: the session ends this long after its last activity. */
+  expireAfter: number;
+  /** Absolute limit, in milliseconds after `createdAt`; `null`: none. */
+  absoluteTimeout: number | null;
+  /**
+   * Activity to record, as its age in milliseconds when the call is made
+   * (0: now; a ping reports `idleFor`); `null` records none. Recorded only
+   * within the limits, and only forward.
+   */
+  activityAge: number | null;
+  /**
+   * Coalescing: activity is written only once it moves `lastActivity` by at
+   * least this many milliseconds. The idle check stays exact to the
+   * millisecond against what is stored, so a session may end up to this much
+   * earlier than `expireAfter` after its very last request.
+   */
+  granularity: number;
+  /**
+   * The caller's estimate of the registry's clock (epoch ms) at this call, so
+   * a registry can tell without reading its clock that the activity is
+   * within `granularity` of what it stores; `null` when unknown (write).
+   */
+  clockHint: number | null;
+}
+
+/** The answer of {@link SessionRegistry.check} for a session the registry holds. */
+export type CheckResult =
+  | {
+      state: 'live';
+      /** The record, with the activity recorded (when it was written). */
+      record: SessionRecord;
+      /** The registry's clock when it checked (epoch ms), when it read it. */
+      now: number | null;
+    }
+  | {
+      /** Past the idle or absolute limit by the registry's clock; returned unchanged. */
+      state: 'expired';
+      reason: 'idle' | 'absolute';
+      record: SessionRecord;
+      now: number | null;
+    };
+
 /** Fields {@link SessionRegistry.update} may change. */
 export type SessionRecordPatch = Partial<Pick<SessionRecord, 'authHash' | 'authenticatedAt' | 'ip' | 'userAgent'>>;
 
@@ -120,6 +169,40 @@ export interface SessionRegistry {
    * session back to life), the adapter reads first and touches after.
    */
   readonly touchLimits?: boolean;
+  /**
+   * Checks the session against the limits and records activity, in one
+   * atomic step, every time-based decision on the registry's own clock.
+   * `null` when the registry does not hold it: never created, revoked,
+   * evicted, or past `retainUntil` (a registry whose records run out at the
+   * session's end, as the adapter writes them, reports an ended session so;
+   * `endedAt` then tells expiry from revocation). Never recreates a record.
+   */
+  check?(ref: SessionRef, request: CheckRequest): Promise<CheckResult | null>;
+  /** The registry's clock (epoch ms), read now: so the adapter can measure its own clock against it. */
+  clock?(): Promise<number>;
+  /**
+   * How long past the session's end the adapter should have the registry
+   * keep a record it creates (added to `retainUntil`), in milliseconds.
+   * A registry that checks on its own clock and keeps tombstones needs none.
+   * @default 60000
+   */
+  readonly recordGrace?: number;
+  /**
+   * For a registry that is also the app's express-session store (the
+   * sessionguard Redis store): the check its `get` made when express-session
+   * loaded this request's session, so the adapter makes no second call, or
+   * `undefined` when it made none for `ref` (then the adapter calls `check`).
+   * Synchronous. When `request` asks for activity, it is written when
+   * express-session saves or touches the session at the request's end, in
+   * the same atomic step as that call, and only when due (`granularity`).
+   */
+  takeRequestCheck?(req: object, ref: SessionRef, request: CheckRequest): CheckResult | null | undefined;
+  /**
+   * True for a registry that is also the express-session store and whose
+   * `set` itself refuses, atomically, to write a signed-in session it does
+   * not hold: the adapter then needs no registry lookup before a save.
+   */
+  readonly guardsSaves?: boolean;
   /** Changes some fields of a live record; `null` when unknown. */
   update(ref: SessionRef, patch: SessionRecordPatch): Promise<SessionRecord | null>;
   /**

@@ -1,0 +1,131 @@
+/**
+ * Issue 14, part 5: what one authenticated request costs Redis, counted from
+ * `MONITOR` (round trips: commands the app's connection sent; commands of
+ * work: those plus every command their scripts ran). Exact counts, which a
+ * busy machine cannot blur: the targets hold here, in `npm test`, and
+ * bench/overhead.mjs reports the same counts under load.
+ *
+ * Baseline: express-session + connect-redis alone, a GET and an EXPIRE.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import { RedisStore } from 'connect-redis';
+import session from 'express-session';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { createRedisRegistry } from '../../packages/express/src/redis/index.js';
+import { SDK, startTestApp, type TestApp } from '../../packages/express/src/test-app.js';
+import { clientAddress, countCommands, startMonitor } from '../../bench/redis-monitor.mjs';
+import { type AnyRedisClient, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
+
+const REDIS_URL = process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REQUESTS = 6;
+
+/** A client of its own per app, so MONITOR tells its commands apart from everyone else's. */
+async function connect(): Promise<{ client: AnyRedisClient; address: string }> {
+  const client = createClient({ url: REDIS_URL, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  return { client, address: clientAddress(await client.sendCommand(['CLIENT', 'INFO'])) };
+}
+
+/** Runs `requests` after MONITOR started; the counts of `address`'s commands. */
+async function counted(address: string, requests: () => Promise<void>) {
+  const monitor = await startMonitor(REDIS_URL);
+  await requests();
+  return countCommands(await monitor.stop(), [address]);
+}
+
+const prefixes: string[] = [];
+const clients: AnyRedisClient[] = [];
+let cleanupClient: AnyRedisClient;
+beforeAll(async () => {
+  ({ client: cleanupClient } = await connect());
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteKeysUnder(cleanupClient, prefix);
+  for (const client of [...clients, cleanupClient]) if (client.isOpen) await client.close();
+});
+
+describe('Redis commands per authenticated request', () => {
+  let baselinePerRequest = 0;
+
+  it('baseline, express-session + connect-redis alone: 2 round trips (GET, EXPIRE)', async () => {
+    const { client, address } = await connect();
+    clients.push(client);
+    const prefix = uniquePrefix('rt-base');
+    prefixes.push(prefix);
+    const app = express();
+    app.use(session({ secret: 'x'.repeat(40), resave: false, saveUninitialized: false, store: new RedisStore({ client, prefix: `${prefix}:sess:` }) }));
+    app.post('/login', (req, res) => {
+      req.session.regenerate(() => {
+        (req.session as unknown as { userId: string }).userId = 'alice';
+        res.json({});
+      });
+    });
+    app.get('/api/me', (req, res) => res.json({ userId: (req.session as unknown as { userId?: string }).userId ?? null }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const login = await fetch(`${origin}/login`, { method: 'POST' });
+      const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+      const counts = await counted(address, async () => {
+        for (let i = 0; i < REQUESTS; i++) expect((await fetch(`${origin}/api/me`, { headers: { cookie } })).status).toBe(200);
+      });
+      expect(counts.byCommand).toEqual({ GET: REQUESTS, EXPIRE: REQUESTS });
+      baselinePerRequest = counts.roundTrips / REQUESTS;
+      expect(baselinePerRequest).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  describe('connect-redis + the Redis registry', () => {
+    let app: TestApp;
+    let address: string;
+    let cookie: string;
+    beforeAll(async () => {
+      const connected = await connect();
+      clients.push(connected.client);
+      address = connected.address;
+      const prefix = uniquePrefix('rt-registry');
+      prefixes.push(prefix);
+      app = await startTestApp({
+        startAt: Date.now(),
+        sessionOptions: { store: new RedisStore({ client: connected.client, prefix: `${prefix}:sess:` }) },
+        guard: { registry: createRedisRegistry({ client: connected.client, prefix: `${prefix}:sg` }), passiveUrls: ['/poll'], expireAfter: 900, warnAfter: 600 },
+      });
+      const login = await app.request().post('/login').send({ username: 'alice' }).expect(200);
+      cookie = (login.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith('connect.sid='))!.split(';')[0]!;
+      // The first request after sign-in may record activity; the counted ones come within the granularity (1 s).
+      await app.request().get('/api/me').set(SDK).set('Cookie', cookie).expect(200);
+    });
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it('an active request: at most baseline + 1 round trips and 4 commands (one coalesced activity write allowed)', async () => {
+      const counts = await counted(address, async () => {
+        for (let i = 0; i < REQUESTS; i++) {
+          // Time moves between requests (50 ms: within the 1 s granularity over all of them).
+          app.clock.advance(0.05);
+          await app.request().get('/api/me').set(SDK).set('Cookie', cookie).expect(200);
+        }
+      });
+      expect(counts.roundTrips).toBe(3 * REQUESTS);
+      expect(counts.roundTrips / REQUESTS).toBeLessThanOrEqual(baselinePerRequest + 1);
+      // Activity moves by at least 1 s before it is written again: within a second, at most one request writes.
+      const writes = counts.byCommand['lua HSET'] ?? 0;
+      expect(writes).toBeLessThanOrEqual(1);
+      expect(counts.commands - writes * 6).toBeLessThanOrEqual(4 * REQUESTS);
+    });
+
+    it('a passive request (a polling URL): exactly GET, EVALSHA, HGETALL, EXPIRE', async () => {
+      const counts = await counted(address, async () => {
+        for (let i = 0; i < REQUESTS; i++) await app.request().get('/poll').set(SDK).set('Cookie', cookie).expect(200);
+      });
+      expect(counts.byCommand).toEqual({ GET: REQUESTS, EVALSHA: REQUESTS, 'lua HGETALL': REQUESTS, EXPIRE: REQUESTS });
+    });
+  });
+});

@@ -1,5 +1,5 @@
-import { endCode, PUSH_PATH } from '@sessionguard/core';
-import { Router, type Request, type Response } from 'express';
+import { endCode } from '@sessionguard/core';
+import type { Request, RequestHandler, Response } from 'express';
 import type { GuardContext } from './context.js';
 import { requestPath, sendError } from './http.js';
 import { describeError } from './logger.js';
@@ -51,23 +51,30 @@ function crossSiteFailure(req: Request, trustedOrigins: ReadonlySet<string>): st
   return null;
 }
 
-/** A response as the hub's sink: each write flushed at once (`compression` buffers otherwise). */
-function sinkOf(res: Response): PushSink {
-  const flushable = res as Response & { flush?: () => void };
-  return {
-    write(text) {
-      if (res.writableEnded || res.destroyed) return;
-      res.write(text);
-      flushable.flush?.();
-    },
-    end() {
-      if (!res.writableEnded) res.end();
-    },
-  };
+/**
+ * A response as the hub's sink: each write flushed at once (`compression`
+ * buffers otherwise). A class, so an open stream costs one small object,
+ * not a closure per method.
+ */
+class ResponseSink implements PushSink {
+  constructor(private readonly res: Response & { flush?: () => void }) {}
+
+  write(text: string): void {
+    const { res } = this;
+    if (res.writableEnded || res.destroyed) return;
+    res.write(text);
+    res.flush?.();
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
 }
 
 /**
- * `GET /events`: a Server-Sent Events stream of the signed-in session (see
+ * The handler of `GET /events` (mounted by the guard on its router, as
+ * `PUSH_PATH`, with no router of its own: an open stream holds every router
+ * level's state for hours): a Server-Sent Events stream of the signed-in session (see
  * `@sessionguard/core` push.ts for what it carries). Passive: opening and
  * holding it never counts as activity (the middleware treats any `GET …/events`
  * so). Authenticated by the session cookie alone; cross-site requests are
@@ -78,76 +85,71 @@ function sinkOf(res: Response): PushSink {
  * the registry is asked again, so an end landing while the stream opens is
  * either seen by that check or heard by the watch; never lost between them.
  */
-export function createEventsRouter(ctx: GuardContext, hub: PushHub, limiter: RateLimiter | null): Router {
-  const router = Router();
+export function createEventsHandler(ctx: GuardContext, hub: PushHub, limiter: RateLimiter | null): RequestHandler {
   const { options } = ctx;
-  router.get(
-    PUSH_PATH,
-    asyncHandler(async (req, res) => {
-      const current = await requireSession(ctx, req, res);
-      if (!current) return;
-      const failure = crossSiteFailure(req, options.trustedOrigins);
-      if (failure !== null) {
-        options.logger.warn('push: cross-site stream refused', { path: requestPath(req), origin: req.get('origin') ?? null });
-        return sendError(res, 'csrf_failed', failure);
+  return asyncHandler(async (req, res) => {
+    const current = await requireSession(ctx, req, res);
+    if (!current) return;
+    const failure = crossSiteFailure(req, options.trustedOrigins);
+    if (failure !== null) {
+      options.logger.warn('push: cross-site stream refused', { path: requestPath(req), origin: req.get('origin') ?? null });
+      return sendError(res, 'csrf_failed', failure);
+    }
+    const verdict = limiter?.hit(current.publicId);
+    if (verdict && !verdict.ok) {
+      return sendError(res, 'rate_limited', 'Too many requests; retry later.', { 'Retry-After': String(verdict.retryAfterSeconds) });
+    }
+    if (req.method === 'HEAD') {
+      res.status(200).set(STREAM_HEADERS).end();
+      return;
+    }
+    const reservation = hub.reserve(current);
+    if (!reservation.ok) {
+      if (reservation.code === 'closed') {
+        return sendError(res, 'session_store_unavailable', 'The server is shutting down; retry shortly.', { 'Retry-After': '5' });
       }
-      const verdict = limiter?.hit(current.publicId);
-      if (verdict && !verdict.ok) {
-        return sendError(res, 'rate_limited', 'Too many requests; retry later.', { 'Retry-After': String(verdict.retryAfterSeconds) });
-      }
-      if (req.method === 'HEAD') {
-        res.status(200).set(STREAM_HEADERS).end();
-        return;
-      }
-      const reservation = hub.reserve(current);
-      if (!reservation.ok) {
-        if (reservation.code === 'closed') {
-          return sendError(res, 'session_store_unavailable', 'The server is shutting down; retry shortly.', { 'Retry-After': '5' });
-        }
-        return sendError(res, 'too_many_streams', 'Too many open streams for this user; use pings.', { 'Retry-After': TOO_MANY_RETRY_AFTER });
-      }
-      const { ticket } = reservation;
-      try {
-        await ticket.ready;
-      } catch (error) {
-        ticket.cancel();
-        options.logger.error('push: cannot watch session ends (end channel unavailable)', { publicId: current.publicId, ...describeError(error) });
-        return sendError(res, 'session_store_unavailable', 'Session ends cannot be watched right now; retry shortly.', { 'Retry-After': '5' });
-      }
-      let resolution: Awaited<ReturnType<typeof resolveSession>>;
-      try {
-        resolution = await resolveSession(ctx, req, { at: options.now(), recordActivityAt: null });
-      } catch (error) {
-        ticket.cancel();
-        throw error;
-      }
-      const endedBy = ticket.endedBy;
-      if (endedBy !== null) {
-        ticket.cancel();
-        const code = endCode(endedBy);
-        return sendError(res, code, code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
-      }
-      if (resolution.kind === 'ended') {
-        ticket.cancel();
-        return sendError(res, resolution.code, resolution.code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
-      }
-      if (resolution.kind === 'anonymous' || resolution.record.sessionId !== current.sessionId) {
-        ticket.cancel();
-        return sendError(res, 'unauthenticated', 'Sign in first.');
-      }
-      if (res.destroyed || req.destroyed) {
-        ticket.cancel();
-        return;
-      }
-      // The stream never writes the session: no Set-Cookie on it, no save or store touch when it ends (which
-      // could land over the tombstone of its own revocation), and the session's data is not held while it is open.
-      (req as { session?: unknown }).session = undefined;
-      req.socket.setKeepAlive(true, 60_000);
-      res.status(200).set(STREAM_HEADERS);
-      res.flushHeaders();
-      const release = ticket.attach(sinkOf(res), resolution.record);
-      res.once('close', release);
-    }),
-  );
-  return router;
+      return sendError(res, 'too_many_streams', 'Too many open streams for this user; use pings.', { 'Retry-After': TOO_MANY_RETRY_AFTER });
+    }
+    const { ticket } = reservation;
+    try {
+      await ticket.ready;
+    } catch (error) {
+      ticket.cancel();
+      options.logger.error('push: cannot watch session ends (end channel unavailable)', { publicId: current.publicId, ...describeError(error) });
+      return sendError(res, 'session_store_unavailable', 'Session ends cannot be watched right now; retry shortly.', { 'Retry-After': '5' });
+    }
+    let resolution: Awaited<ReturnType<typeof resolveSession>>;
+    try {
+      resolution = await resolveSession(ctx, req, { at: options.now(), recordActivityAt: null });
+    } catch (error) {
+      ticket.cancel();
+      throw error;
+    }
+    const endedBy = ticket.endedBy;
+    if (endedBy !== null) {
+      ticket.cancel();
+      const code = endCode(endedBy);
+      return sendError(res, code, code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
+    }
+    if (resolution.kind === 'ended') {
+      ticket.cancel();
+      return sendError(res, resolution.code, resolution.code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
+    }
+    if (resolution.kind === 'anonymous' || resolution.record.sessionId !== current.sessionId) {
+      ticket.cancel();
+      return sendError(res, 'unauthenticated', 'Sign in first.');
+    }
+    if (res.destroyed || req.destroyed) {
+      ticket.cancel();
+      return;
+    }
+    // The stream never writes the session: no Set-Cookie on it, no save or store touch when it ends (which
+    // could land over the tombstone of its own revocation), and the session's data is not held while it is open.
+    (req as { session?: unknown }).session = undefined;
+    req.socket.setKeepAlive(true, 60_000);
+    res.status(200).set(STREAM_HEADERS);
+    res.flushHeaders();
+    // `on`, not `once` (which wraps the listener): 'close' comes once anyway.
+    res.on('close', ticket.attach(new ResponseSink(res), resolution.record));
+  });
 }

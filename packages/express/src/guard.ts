@@ -1,4 +1,4 @@
-import { SessionGuardConfigError, type TimingPolicy } from '@sessionguard/core';
+import { PUSH_PATH, SessionGuardConfigError, type TimingPolicy } from '@sessionguard/core';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import expressSession, { type SessionOptions } from 'express-session';
 import { createAdminRouter } from './admin-router.js';
@@ -10,7 +10,7 @@ import { failClosedStore } from './fail-closed-store.js';
 import { createRequireRecentSignIn } from './freshness.js';
 import { createMiddleware, respondEnded, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
-import { createEventsRouter } from './events-router.js';
+import { createEventsHandler } from './events-router.js';
 import { createPingRouter } from './ping-router.js';
 import { createPushHub } from './push-hub.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -113,7 +113,9 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
 
   const hub = resolved.push ? createPushHub(ctx, resolved.push) : null;
   const router = Router();
-  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter), ...(hub ? [createEventsRouter(ctx, hub, pingLimiter)] : []), errorHandler);
+  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter));
+  if (hub) router.get(PUSH_PATH, createEventsHandler(ctx, hub, pingLimiter));
+  router.use(errorHandler);
   const adminRouter = Router();
   adminRouter.use(createAdminRouter(ctx, limiter), errorHandler);
 

@@ -74,6 +74,13 @@ export interface PushHub {
 const MAX_TIMER_MS = 2_147_483_647;
 /** How soon an expiry check that could not ask the registry tries again. */
 const CHECK_RETRY_MS = 5000;
+/**
+ * Expiry checks are due on whole seconds of the guard's clock: one timer
+ * serves every session due in the same second, so ten thousand sessions do
+ * not cost ten thousand timers. A check runs at most a second after the
+ * session's end.
+ */
+const SLOT_MS = 1000;
 
 interface Stream {
   sink: PushSink;
@@ -86,15 +93,21 @@ interface Pending {
   endedBy: RevocationReason | null;
 }
 
+/**
+ * A session with streams here. Only what its expiry check needs: the ids and
+ * two timestamps (a stream must not hold the session's whole record, its
+ * User-Agent and hashes, for hours).
+ */
 interface WatchedSession {
   user: WatchedUser;
-  ref: SessionRef;
+  sessionId: string;
   publicId: string;
-  /** The last record read: its timestamps arm the expiry check. */
-  record: SessionRecord;
-  /** Oldest first (insertion order). */
-  streams: Set<Stream>;
-  timer: unknown;
+  createdAt: number;
+  lastActivity: number;
+  /** Oldest first. */
+  streams: Stream[];
+  /** The slot (epoch ms, a whole second) its expiry check is due in; `null` while none is. */
+  due: number | null;
   checking: boolean;
   checkAgain: boolean;
   dropped: boolean;
@@ -102,11 +115,18 @@ interface WatchedSession {
 
 interface WatchedUser {
   userId: string;
-  sessions: Map<string, WatchedSession>;
-  pending: Set<Pending>;
+  /** A few at most (bounded by `maxStreamsPerUser`): an array costs less than a Map. */
+  sessions: WatchedSession[];
+  /** Tickets not yet attached or cancelled; `null` when none. */
+  pending: Pending[] | null;
   streams: number;
   ready: Promise<void>;
 }
+
+/** What a user's `ready` becomes once the channel watches the user: one shared promise, not one per user. */
+const WATCHING = Promise.resolve();
+
+const refOf = (session: WatchedSession): SessionRef => ({ sessionId: session.sessionId, userId: session.user.userId });
 
 const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -121,33 +141,91 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
   const { timers, channel } = push;
   const users = new Map<string, WatchedUser>();
   const all = new Set<Stream>();
+  /** Sessions by the slot their expiry check is due in. */
+  const slots = new Map<number, Set<WatchedSession>>();
   let armed = 0;
+  let wheel: { handle: unknown; at: number } | null = null;
   let heartbeat: unknown = null;
   let closed = false;
 
   const warn = (message: string, error: unknown, fields: Record<string, unknown> = {}) =>
     logger.warn(`push: ${message}`, { ...fields, ...describeError(error) });
 
+  // --- the expiry slots ---------------------------------------------------------------------------
+
+  const unschedule = (session: WatchedSession) => {
+    if (session.due === null) return;
+    const slot = slots.get(session.due);
+    slot?.delete(session);
+    if (slot?.size === 0) slots.delete(session.due);
+    session.due = null;
+    armed -= 1;
+    if (slots.size === 0 && wheel) {
+      timers.clearTimeout(wheel.handle);
+      wheel = null;
+    }
+  };
+
+  /** Sets the one timer at the earliest slot (or none). */
+  const rewind = () => {
+    let earliest = Infinity;
+    for (const at of slots.keys()) if (at < earliest) earliest = at;
+    if (wheel && wheel.at === earliest) return;
+    if (wheel) timers.clearTimeout(wheel.handle);
+    wheel = null;
+    if (earliest === Infinity || closed) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - options.now()));
+    wheel = { at: earliest, handle: timers.setTimeout(turn, delay) };
+  };
+
+  function turn() {
+    wheel = null;
+    const now = options.now();
+    const due: WatchedSession[] = [];
+    for (const [at, slot] of slots) {
+      if (at > now) continue;
+      slots.delete(at);
+      for (const session of slot) {
+        session.due = null;
+        armed -= 1;
+        due.push(session);
+      }
+    }
+    rewind();
+    for (const session of due) void check(session);
+  }
+
+  /** Due `delayMs` from now, or at the session's end. */
+  const schedule = (session: WatchedSession, delayMs?: number) => {
+    unschedule(session);
+    if (session.dropped || closed) return;
+    const now = options.now();
+    const delay =
+      delayMs ?? evaluateSession(policy, { lastActivity: Math.min(session.lastActivity, now), createdAt: session.createdAt, now }).expireIn;
+    const at = Math.ceil((now + delay) / SLOT_MS) * SLOT_MS;
+    let slot = slots.get(at);
+    if (!slot) slots.set(at, (slot = new Set()));
+    slot.add(session);
+    session.due = at;
+    armed += 1;
+    if (!wheel || at < wheel.at) rewind();
+  };
+
   // --- the streams ----------------------------------------------------------------------------
 
   const dropUserIfIdle = (user: WatchedUser) => {
-    if (user.streams > 0 || user.pending.size > 0 || users.get(user.userId) !== user) return;
+    if (user.streams > 0 || user.pending !== null || users.get(user.userId) !== user) return;
     users.delete(user.userId);
     channel?.unwatch(user.userId).catch((error: unknown) => warn('could not stop watching a user', error));
-  };
-
-  const clearTimer = (session: WatchedSession) => {
-    if (session.timer === null) return;
-    timers.clearTimeout(session.timer);
-    session.timer = null;
-    armed -= 1;
   };
 
   const dropSession = (session: WatchedSession) => {
     if (session.dropped) return;
     session.dropped = true;
-    clearTimer(session);
-    session.user.sessions.delete(session.publicId);
+    unschedule(session);
+    const { sessions } = session.user;
+    const index = sessions.indexOf(session);
+    if (index >= 0) sessions.splice(index, 1);
     dropUserIfIdle(session.user);
   };
 
@@ -157,7 +235,8 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
     stream.closed = true;
     all.delete(stream);
     const { session } = stream;
-    session.streams.delete(stream);
+    const index = session.streams.indexOf(stream);
+    if (index >= 0) session.streams.splice(index, 1);
     session.user.streams -= 1;
     try {
       if (last) stream.sink.write(last);
@@ -165,12 +244,15 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
     } catch (error) {
       warn('could not end a stream', error);
     }
-    if (session.streams.size === 0) dropSession(session);
+    if (session.streams.length === 0) dropSession(session);
     if (all.size === 0 && heartbeat !== null) {
       timers.clearTimeout(heartbeat);
       heartbeat = null;
     }
   };
+
+  /** What a route calls when the stream's connection closes; holds nothing but the stream. */
+  const releaserOf = (stream: Stream) => () => closeStream(stream, null);
 
   const endSession = (session: WatchedSession, reason: RevocationReason) => {
     const event: PushEndedEvent = { reason, code: endCode(reason), session: session.publicId };
@@ -201,26 +283,6 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
 
   // --- the expiry check of a session with streams here -------------------------------------------
 
-  const arm = (session: WatchedSession, delayMs?: number) => {
-    clearTimer(session);
-    if (session.dropped) return;
-    let delay = delayMs;
-    if (delay === undefined) {
-      const now = options.now();
-      const { record } = session;
-      delay = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now }).expireIn;
-    }
-    armed += 1;
-    session.timer = timers.setTimeout(
-      () => {
-        session.timer = null;
-        armed -= 1;
-        void check(session);
-      },
-      Math.min(MAX_TIMER_MS, Math.max(0, delay)),
-    );
-  };
-
   /**
    * The session's record went missing without an end heard here. Ran out
    * unnoticed (a tombstone): ended as expired, as a request would end it;
@@ -228,25 +290,27 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
    * streams are told to reconnect, and the reconnect hears the truth.
    */
   const settleMissing = async (session: WatchedSession) => {
-    const endedAt = registry.endedAt ? await registry.endedAt(session.ref) : null;
+    const ref = refOf(session);
+    const endedAt = registry.endedAt ? await registry.endedAt(ref) : null;
     if (session.dropped) return;
     if (endedAt === null) {
       closeSession(session, 'recheck');
       return;
     }
     const { absoluteTimeout } = policy;
-    const { record } = session;
-    const reason = absoluteTimeout !== null && record.createdAt + absoluteTimeout * 1000 <= endedAt ? 'expired_absolute' : 'expired_idle';
+    const reason = absoluteTimeout !== null && session.createdAt + absoluteTimeout * 1000 <= endedAt ? 'expired_absolute' : 'expired_idle';
+    const ended = { ...ref, publicId: session.publicId };
     // Drops the registry's tombstone and leaves one in the session store instead: the browser is told session_expired, once.
-    await registry.revoke(session.ref);
-    await endStoredSession(ctx, record, reason);
-    announceEnded(ctx, [record], reason);
+    await registry.revoke(ref);
+    // Only its ids are read: which store entry to replace, and the public id for the log line.
+    await endStoredSession(ctx, ended as SessionRecord, reason);
+    announceEnded(ctx, [ended], reason);
     if (!session.dropped) endSession(session, reason);
   };
 
   /**
    * Asks the registry about the session at its expiry (or when told to look
-   * again). Still live: re-armed at its new end (other tabs' pings moved its
+   * again). Still live: due again at its new end (other tabs' pings moved its
    * last activity). Past its limits: ended here, through the registry and
    * the normal announcement, so every process's streams hear it once.
    */
@@ -257,24 +321,26 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
       return;
     }
     session.checking = true;
-    clearTimer(session);
+    unschedule(session);
     try {
-      const record = await registry.get(session.ref);
+      const ref = refOf(session);
+      const record = await registry.get(ref);
       if (session.dropped) return;
       if (!record) return await settleMissing(session);
-      session.record = record;
+      session.lastActivity = Math.max(session.lastActivity, record.lastActivity);
+      session.createdAt = record.createdAt;
       const now = options.now();
       const timing = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
-      if (timing.phase !== 'expired') return arm(session, timing.expireIn);
+      if (timing.phase !== 'expired') return schedule(session, timing.expireIn);
       const reason = timing.reason === 'absolute' ? 'expired_absolute' : 'expired_idle';
-      const removed = await registry.revoke(session.ref);
+      const removed = await registry.revoke(ref);
       // The announcement reaches this session's streams too (and every other process's).
       if (removed) await finishRevocation(ctx, [removed], reason);
       // Removed by someone else in the same instant: their announcement is on its way; the streams here need not wait.
       if (!session.dropped) endSession(session, reason);
     } catch (error) {
       warn('could not check a session at its expiry; retrying', error, { publicId: session.publicId });
-      if (!session.dropped) arm(session, CHECK_RETRY_MS);
+      if (!session.dropped) schedule(session, CHECK_RETRY_MS);
     } finally {
       session.checking = false;
       if (session.checkAgain && !session.dropped) {
@@ -290,11 +356,11 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
     const user = users.get(notice.userId);
     if (!user) return;
     if (notice.publicId === null || notice.reason === null) {
-      for (const session of [...user.sessions.values()]) void check(session);
+      for (const session of [...user.sessions]) void check(session);
       return;
     }
-    for (const pending of user.pending) if (pending.publicId === notice.publicId) pending.endedBy = notice.reason;
-    const session = user.sessions.get(notice.publicId);
+    for (const pending of user.pending ?? []) if (pending.publicId === notice.publicId) pending.endedBy = notice.reason;
+    const session = user.sessions.find((candidate) => candidate.publicId === notice.publicId);
     if (session) endSession(session, notice.reason);
   };
 
@@ -321,7 +387,7 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
   channel?.listen({
     notice: deliver,
     gap() {
-      for (const user of users.values()) for (const session of [...user.sessions.values()]) void check(session);
+      for (const user of users.values()) for (const session of [...user.sessions]) void check(session);
     },
     error: (message, error) => warn(message, error),
   });
@@ -331,13 +397,26 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
   const userOf = (userId: string): WatchedUser => {
     let user = users.get(userId);
     if (!user) {
-      const ready = channel ? channel.watch(userId) : Promise.resolve();
-      // Handled by each ticket's holder; never an unhandled rejection here.
-      ready.catch(() => {});
-      user = { userId, sessions: new Map(), pending: new Set(), streams: 0, ready };
+      const ready = channel ? channel.watch(userId) : WATCHING;
+      const created: WatchedUser = { userId, sessions: [], pending: null, streams: 0, ready };
+      // Rejections are handled by each ticket's holder; a watch that worked need not be held per user.
+      ready.then(
+        () => {
+          if (created.ready === ready) created.ready = WATCHING;
+        },
+        () => {},
+      );
+      user = created;
       users.set(userId, user);
     }
     return user;
+  };
+
+  const removePending = (user: WatchedUser, pending: Pending) => {
+    if (!user.pending) return;
+    const index = user.pending.indexOf(pending);
+    if (index >= 0) user.pending.splice(index, 1);
+    if (user.pending.length === 0) user.pending = null;
   };
 
   const retryField = () => {
@@ -345,27 +424,79 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
     return `retry: ${min + Math.floor(Math.random() * (max - min + 1))}\n`;
   };
 
+  const start = (userId: string, sink: PushSink, record: SessionRecord): (() => void) => {
+    if (closed) {
+      sink.write(retryField() + sse(PUSH_EVENTS.closed, { reason: 'shutdown' } satisfies PushClosedEvent));
+      sink.end();
+      return () => {};
+    }
+    const owner = userOf(userId);
+    let session = owner.sessions.find((candidate) => candidate.publicId === record.publicId);
+    if (!session) {
+      session = {
+        user: owner,
+        sessionId: record.sessionId,
+        publicId: record.publicId,
+        createdAt: record.createdAt,
+        lastActivity: record.lastActivity,
+        streams: [],
+        due: null,
+        checking: false,
+        checkAgain: false,
+        dropped: false,
+      };
+      owner.sessions.push(session);
+    } else {
+      session.lastActivity = Math.max(session.lastActivity, record.lastActivity);
+    }
+    const stream: Stream = { sink, session, closed: false };
+    session.streams.push(stream);
+    owner.streams += 1;
+    all.add(stream);
+    const now = options.now();
+    const timing = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
+    const first: PushSessionEvent = {
+      idleFor: timing.idleFor / 1000,
+      warnAfter: policy.warnAfter,
+      expireAfter: policy.expireAfter,
+      absoluteRemaining: timing.absoluteRemaining === null ? null : timing.absoluteRemaining / 1000,
+      session: record.publicId,
+      user: computeUserTag(options.secrets[0], record.userId),
+      heartbeat: push.heartbeatInterval,
+    };
+    sink.write(retryField() + sse(PUSH_EVENTS.session, first));
+    if (session.streams.length > push.maxStreamsPerSession) {
+      const replaced = sse(PUSH_EVENTS.closed, { reason: 'replaced' } satisfies PushClosedEvent);
+      for (const older of session.streams.slice(0, session.streams.length - push.maxStreamsPerSession)) closeStream(older, replaced);
+    }
+    if (session.due === null && !session.checking) schedule(session);
+    if (heartbeat === null) heartbeat = timers.setTimeout(beat, push.heartbeatInterval * 1000);
+    return releaserOf(stream);
+  };
+
   return {
     reserve(ref) {
       if (closed) return { ok: false, code: 'closed' };
       const existing = users.get(ref.userId);
       if (existing) {
-        let ofSession = existing.sessions.get(ref.publicId)?.streams.size ?? 0;
-        for (const pending of existing.pending) if (pending.publicId === ref.publicId) ofSession += 1;
+        let ofSession = existing.sessions.find((session) => session.publicId === ref.publicId)?.streams.length ?? 0;
+        for (const pending of existing.pending ?? []) if (pending.publicId === ref.publicId) ofSession += 1;
         // A stream that will replace one of its own session's takes no new place.
         const replaces = ofSession >= push.maxStreamsPerSession;
-        if (!replaces && existing.streams + existing.pending.size >= push.maxStreamsPerUser) return { ok: false, code: 'too_many_streams' };
+        const taken = existing.streams + (existing.pending?.length ?? 0);
+        if (!replaces && taken >= push.maxStreamsPerUser) return { ok: false, code: 'too_many_streams' };
       }
       const user = userOf(ref.userId);
       const pending: Pending = { publicId: ref.publicId, endedBy: null };
-      user.pending.add(pending);
+      (user.pending ??= []).push(pending);
       let settled = false;
       const settle = () => {
         if (settled) return false;
         settled = true;
-        user.pending.delete(pending);
+        removePending(user, pending);
         return true;
       };
+      const { userId } = ref;
       return {
         ok: true,
         ticket: {
@@ -378,54 +509,9 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
           },
           attach(sink, record) {
             if (!settle()) throw new Error('push: a ticket is attached once');
-            if (closed) {
-              sink.write(retryField() + sse(PUSH_EVENTS.closed, { reason: 'shutdown' } satisfies PushClosedEvent));
-              sink.end();
-              return () => {};
-            }
-            // The user entry may have been replaced meanwhile (closed hub, all its streams gone): use the current one.
-            const owner = users.get(ref.userId) === user ? user : userOf(ref.userId);
-            let session = owner.sessions.get(record.publicId);
-            if (!session) {
-              session = {
-                user: owner,
-                ref: { sessionId: record.sessionId, userId: record.userId },
-                publicId: record.publicId,
-                record,
-                streams: new Set(),
-                timer: null,
-                checking: false,
-                checkAgain: false,
-                dropped: false,
-              };
-              owner.sessions.set(record.publicId, session);
-            } else if (record.lastActivity > session.record.lastActivity) {
-              session.record = record;
-            }
-            const stream: Stream = { sink, session, closed: false };
-            session.streams.add(stream);
-            owner.streams += 1;
-            all.add(stream);
-            const now = options.now();
-            const timing = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
-            const first: PushSessionEvent = {
-              idleFor: timing.idleFor / 1000,
-              warnAfter: policy.warnAfter,
-              expireAfter: policy.expireAfter,
-              absoluteRemaining: timing.absoluteRemaining === null ? null : timing.absoluteRemaining / 1000,
-              session: record.publicId,
-              user: computeUserTag(options.secrets[0], record.userId),
-              heartbeat: push.heartbeatInterval,
-            };
-            sink.write(retryField() + sse(PUSH_EVENTS.session, first));
-            const replaced = sse(PUSH_EVENTS.closed, { reason: 'replaced' } satisfies PushClosedEvent);
-            for (const older of session.streams) {
-              if (session.streams.size <= push.maxStreamsPerSession) break;
-              closeStream(older, replaced);
-            }
-            if (session.timer === null && !session.checking) arm(session);
-            if (heartbeat === null) heartbeat = timers.setTimeout(beat, push.heartbeatInterval * 1000);
-            return () => closeStream(stream, null);
+            const release = start(userId, sink, record);
+            dropUserIfIdle(user);
+            return release;
           },
         },
       };
@@ -445,7 +531,9 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
       heartbeat = null;
       const shutdown = sse(PUSH_EVENTS.closed, { reason: 'shutdown' } satisfies PushClosedEvent);
       for (const stream of [...all]) closeStream(stream, shutdown);
-      for (const user of [...users.values()]) for (const session of [...user.sessions.values()]) dropSession(session);
+      for (const user of [...users.values()]) for (const session of [...user.sessions]) dropSession(session);
+      if (wheel) timers.clearTimeout(wheel.handle);
+      wheel = null;
     },
   };
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { at, ensureBuilt, machine, smoke } from './lib.mjs';
 
-const benches = ['weight', 'activity', 'tabs', 'overhead', 'revoke', 'session-bytes'];
+const benches = ['weight', 'activity', 'tabs', 'overhead', 'revoke', 'session-bytes', 'push'];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const started = performance.now();
 ensureBuilt();

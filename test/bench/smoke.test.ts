@@ -95,6 +95,27 @@ describe('benchmarks, smoke mode', { timeout: 150_000 }, () => {
     expect(bytes.scenarios.account!.recordKeys).toBeLessThanOrEqual(100);
   });
 
+  it('push times revocations to open streams (one process and two on Redis) and measures memory per stream', async () => {
+    const output = await smoke('push');
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(10);
+    const push = figures('push') as {
+      figures: {
+        latency: Record<'oneProcess' | 'twoProcessesRedis', { streams: number; revokes: number; p99Ms: number }>;
+        memory: { streams: number; perStream: { heapBytes: number }; timersAfterRevoke: number };
+        requestsPerHour: { byPreset: Record<string, { pingOnly: { active: number } }> };
+      };
+    };
+    for (const run of Object.values(push.figures.latency)) {
+      expect(run.streams).toBe(20);
+      expect(run.revokes).toBe(10);
+      expect(run.p99Ms).toBeGreaterThan(0);
+    }
+    expect(push.figures.memory.streams).toBe(100);
+    expect(push.figures.memory.perStream.heapBytes).toBeGreaterThan(0);
+    expect(push.figures.memory.timersAfterRevoke).toBe(0);
+    expect(push.figures.requestsPerHour.byPreset.aal2!.pingOnly.active).toBe(60);
+  });
+
   it('revoke lists and revokes users among 10,000 sessions in Redis and cleans up', async () => {
     const output = await smoke('revoke');
     expect(tableRows(output).length).toBeGreaterThanOrEqual(5);

@@ -8,7 +8,7 @@
  * together (test/support/time.ts).
  */
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,14 +22,6 @@ const EXPIRE_AFTER = 60;
 const s = (seconds: number) => seconds * 1000;
 const PAGE_PATH = '/__react_test__';
 const reactDist = path.join(repoRoot, 'packages', 'react', 'dist', 'index.js');
-
-/**
- * COMPAT(headless client): today's client draws its dialogs itself, whatever
- * `dialogs={false}` says; the headless one (with its `./ui` entry) draws
- * nothing. Read from the client's package.json, so this test tightens by
- * itself when the headless client lands.
- */
-const headlessClient = './ui' in (JSON.parse(readFileSync(path.join(repoRoot, 'packages', 'client', 'package.json'), 'utf8')) as { exports: object }).exports;
 
 let browser: Browser;
 let demo: RunningDemo;
@@ -51,20 +43,6 @@ async function bundlePage(): Promise<string> {
     tsconfigRaw: { compilerOptions: {} },
     write: false,
     logLevel: 'error',
-    plugins: [
-      {
-        // COMPAT(headless client): the built-in dialogs' entry does not exist before the headless client; this
-        // page never loads it (dialogs={false}), so until then the lazy import may stay unresolved.
-        name: 'client-ui-until-headless',
-        setup(plugin) {
-          plugin.onResolve({ filter: /^@sessionguard\/client\/ui$/ }, async (args) => {
-            if (args.pluginData === 'again') return undefined;
-            const found = await plugin.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'again' });
-            return found.errors.length ? { path: args.path, external: true } : found;
-          });
-        },
-      },
-    ],
   });
   return result.outputFiles[0]!.text;
 }
@@ -143,15 +121,12 @@ describe('@sessionguard/react: the app draws its own warning', () => {
     const expiresAt = Date.parse((await own.getByTestId('expires-at').textContent())!);
     expect(Math.ceil((expiresAt - (await page.evaluate(() => Date.now()))) / 1000)).toBe(left - 2);
 
-    // Headless client: no built-in dialog, only the app's. Today's client draws its own beside it (COMPAT).
-    expect(await dialog(page, 'warning').isVisible()).toBe(!headlessClient);
+    // The client is headless: with dialogs={false} nothing but the app's own warning shows, and nothing is inert.
+    expect(await dialog(page, 'warning').isVisible()).toBe(false);
+    expect(await page.locator('[inert]').count()).toBe(0);
 
-    const stay = own.getByRole('button', { name: 'Stay' });
-    if (headlessClient) await stay.click();
-    // Today's client's modal makes the rest of the page inert: the app's button is pressed by its click event.
-    else await stay.dispatchEvent('click');
+    await own.getByRole('button', { name: 'Stay' }).click();
     await hides(own, "the app's warning after Stay");
-    await hides(dialog(page, 'warning'), 'any built-in warning after Stay');
     expect(await page.getByTestId('status').textContent()).toBe('active');
 
     // Extended: at t0 + 61 s, past the first expiry and before the next warning (Stay + WARN_AFTER), still signed in.
@@ -165,7 +140,7 @@ describe('@sessionguard/react: the app draws its own warning', () => {
   it("with dialogs, the provider mounts the built-in warning; its 'Stay signed in' closes it and the app's own", async () => {
     const { context, time, page } = await reactPage({ dialogs: true });
     await time.elapse(s(WARN_AFTER + 1));
-    // The headless client's dialogs come from @sessionguard/client/ui, loaded by the provider on demand.
+    // The built-in dialogs come from @sessionguard/client/ui, loaded by the provider on demand.
     await shows(dialog(page, 'warning'), 'the built-in warning');
     await shows(page.getByRole('dialog', { name: 'Still working?' }), "the app's own warning beside it");
     await dialog(page, 'warning').getByRole('button', { name: 'Stay signed in' }).click();

@@ -9,4 +9,5 @@
 export { SessionGuardProvider, useSessionGuard } from './provider.js';
 export type { SessionGuardProviderProps } from './provider.js';
 export type { SessionGuardState, SessionGuardValue } from './store.js';
-export type { DialogOptions, EndReason, LogoutResult, SignInResult } from './compat.js';
+export type { EndReason, LogoutResult, SignInResult } from '@sessionguard/client';
+export type { DialogOptions } from '@sessionguard/client/ui';

@@ -19,8 +19,8 @@ vi.mock('@sessionguard/client', async (importOriginal) => ({
     return guard;
   },
 }));
-// The built-in dialogs, as the headless client's `@sessionguard/client/ui` will attach them (until that entry
-// exists, only a stand-in can be loaded: the factory keeps vitest from resolving it).
+// The built-in dialogs (`attachDialogs` of @sessionguard/client/ui, loaded on demand) as a spy: what the provider
+// asks of them, not what they draw (the client's own tests cover that).
 vi.mock('./dialogs.js', () => ({ loadDialogs: async () => (...args: unknown[]) => hoisted.attachDialogs(...args) }));
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -164,7 +164,7 @@ describe('the app draws its own warning', () => {
 });
 
 describe('actions call through to the guard', () => {
-  it('extend, logout, signIn and reauthenticate reach the running guard with their arguments and results', async () => {
+  it('extend, logout, signIn, reauthenticate and cancelStepUp reach the running guard with their arguments and results', async () => {
     let value!: ReturnType<typeof useSessionGuard>;
     function Capture() {
       value = useSessionGuard();
@@ -184,6 +184,8 @@ describe('actions call through to the guard', () => {
     expect(guard!.signIn).toHaveBeenCalledWith('alice', 'alice-pass');
     await expect(value.reauthenticate('alice-pass')).resolves.toBe('ok');
     expect(guard!.reauthenticate).toHaveBeenCalledWith('alice-pass');
+    value.cancelStepUp();
+    expect(guard!.cancelStepUp).toHaveBeenCalledTimes(1);
     await view.unmount();
     // After unmount there is no guard: the actions say so rather than act on a destroyed one.
     value.extend();
@@ -204,32 +206,6 @@ describe('actions call through to the guard', () => {
     expect(make).toHaveBeenCalledTimes(1);
     expect(make).toHaveBeenCalledWith(options);
     await view.unmount();
-  });
-});
-
-describe('today’s client (compatibility shim)', () => {
-  it('subscribes through state$, defaults reason, held and stepUp, and signIn rejects naming what is missing', async () => {
-    hoisted.make = () => fakeGuard({ headless: false });
-    let value!: ReturnType<typeof useSessionGuard>;
-    function Capture() {
-      value = useSessionGuard();
-      return <Status />;
-    }
-    const view = await mount(
-      <SessionGuardProvider>
-        <Capture />
-      </SessionGuardProvider>,
-    );
-    const [guard] = created();
-    expect(guard!.listeners).toBe(1);
-    await act(async () => guard!.set({ status: 'warning', warnAt: 5, expiresAt: 9 }));
-    expect(text(view.container)).toBe('warning 5 9 null 0 false');
-    await expect(value.signIn('alice', 'x')).rejects.toThrow(/has no signIn\(\)/);
-    // Today's client draws its own dialogs: the UI entry is not loaded.
-    expect(hoisted.attachDialogs).not.toHaveBeenCalled();
-    await view.unmount();
-    expect(guard!.listeners).toBe(0);
-    expect(guard!.destroyed).toBe(true);
   });
 });
 

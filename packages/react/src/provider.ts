@@ -1,6 +1,6 @@
 import type { SessionGuardOptions } from '@sessionguard/client';
+import type { DialogOptions } from '@sessionguard/client/ui';
 import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
-import type { DialogOptions } from './compat.js';
 import { createGuardStore, type GuardStore, type SessionGuardValue } from './store.js';
 
 const GuardContext = createContext<GuardStore | null>(null);

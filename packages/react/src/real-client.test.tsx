@@ -1,5 +1,5 @@
 /**
- * The provider over the real `@sessionguard/client` (its sources, with its
+ * The provider over the real headless `@sessionguard/client` (its sources, with its
  * default seams: BroadcastChannel, the storage-lease leader, real listeners
  * on window and document), a fake ping endpoint and fake timers.
  */
@@ -29,8 +29,8 @@ vi.mock('@sessionguard/client', async (importOriginal) => {
     },
   };
 });
-// Never loaded here (today's client draws its own dialogs; dialogs={false} below): keeps vitest from resolving
-// `@sessionguard/client/ui` before the headless client adds it.
+// Not under test here (dialogs={false} below): the stand-in keeps these unit tests off the build, where vitest
+// would find @sessionguard/client/ui (its exports lead to dist/).
 vi.mock('./dialogs.js', () => ({ loadDialogs: async () => () => () => {} }));
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

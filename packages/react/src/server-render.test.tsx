@@ -8,8 +8,8 @@ import { renderToString } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
 import { SessionGuardProvider, useSessionGuard, type SessionGuardValue } from './index.js';
 
-// Never loaded on the server; the stand-in keeps vitest from resolving `@sessionguard/client/ui`, which arrives with
-// the headless client.
+// Never loaded on the server; the stand-in keeps this test off the build, where vitest would find
+// @sessionguard/client/ui (its exports lead to dist/).
 vi.mock('./dialogs.js', () => ({ loadDialogs: async () => () => () => {} }));
 
 let seen: SessionGuardValue[] = [];

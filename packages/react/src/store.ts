@@ -1,31 +1,20 @@
-import { createSessionGuard, type GuardState, type SessionGuard, type SessionGuardOptions } from '@sessionguard/client';
 import {
-  drawsNoDialogs,
-  STATE_DEFAULTS,
-  subscribeTo,
-  type DialogOptions,
-  type EndReason,
-  type HeadlessParts,
+  createSessionGuard,
+  type GuardState,
   type LogoutResult,
+  type SessionGuard,
+  type SessionGuardOptions,
   type SignInResult,
-} from './compat.js';
+} from '@sessionguard/client';
+import type { DialogOptions } from '@sessionguard/client/ui';
 import { loadDialogs } from './dialogs.js';
 
-/** Where the session stands, as {@link useSessionGuard} returns it. Times are epoch ms. */
-export interface SessionGuardState {
-  /** `active`, `warning`, `expired`, `revoked`, `signed-out` or `anonymous` (no session on this page). */
-  status: GuardState['status'];
-  /** When the warning shows; `null` until the server's first answer (and on the server). */
-  warnAt: number | null;
-  /** When the session expires; `null` until the server's first answer (and on the server). */
-  expiresAt: number | null;
-  /** Why the session ended, while it is over; `null` otherwise. */
-  reason: EndReason | null;
-  /** Requests held until the user signs in again (`guard.http`, `guard.fetch`). */
-  held: number;
-  /** The server asked for the password again (403 `reauthentication_required`): call `reauthenticate`. */
-  stepUp: boolean;
-}
+/**
+ * Where the session stands, as {@link useSessionGuard} returns it: the
+ * guard's `GuardState` (`status`, `warnAt`, `expiresAt`, `reason`, `held`,
+ * `stepUp`; times in epoch ms, `null` until the server's first answer).
+ */
+export type SessionGuardState = GuardState;
 
 /** What {@link useSessionGuard} returns: the state, and the actions (stable functions, safe in effect deps). */
 export interface SessionGuardValue extends SessionGuardState {
@@ -33,10 +22,12 @@ export interface SessionGuardValue extends SessionGuardState {
   extend(): void;
   /** Signs out in every tab (rejects before the guard has started). */
   logout(): Promise<LogoutResult>;
-  /** Signs in again in place, keeping the page (rejects before the guard has started, or on a client without it). */
+  /** Signs in again in place, keeping the page (rejects before the guard has started). */
   signIn(username: string, password: string): Promise<SignInResult>;
   /** Answers a step-up (`stepUp`) with the password; the held request is retried. */
   reauthenticate(password: string): Promise<SignInResult>;
+  /** Declines a step-up: the held requests get their 403. */
+  cancelStepUp(): void;
   /** The running guard (`http`, `fetch`, `on`); `null` on the server and until the provider's effect has run. */
   guard: SessionGuard | null;
 }
@@ -53,29 +44,26 @@ export interface GuardStore {
 }
 
 /** The state before the guard runs: what the guard itself reports before the server's first answer. */
-const BEFORE_START: SessionGuardState = { status: 'active', warnAt: null, expiresAt: null, ...STATE_DEFAULTS };
+const BEFORE_START: GuardState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false };
 
 /** A store with no guard yet: creating it has no side effect (React may create one and throw it away). */
 export function createGuardStore(): GuardStore {
-  let guard: (SessionGuard & HeadlessParts) | null = null;
+  let guard: SessionGuard | null = null;
   let shown: GuardState | null = null;
   const listeners = new Set<() => void>();
-  /** An action of the running guard; rejects, rather than throws, before it has started or when the client lacks it. */
-  const method =
-    (name: 'logout' | 'signIn' | 'reauthenticate') =>
-    async (...args: string[]): Promise<unknown> => {
-      if (!guard) throw new Error('sessionguard: the guard has not started');
-      const run = guard[name] as ((...args: string[]) => Promise<unknown>) | undefined;
-      if (!run) throw new Error(`sessionguard: this @sessionguard/client has no ${name}()`);
-      return run.apply(guard, args);
-    };
+  /** The running guard; throws (so the async actions reject) before it has started. */
+  const running = (): SessionGuard => {
+    if (!guard) throw new Error('sessionguard: the guard has not started');
+    return guard;
+  };
   const actions = {
     extend: (): void => guard?.extend(),
-    logout: method('logout') as SessionGuardValue['logout'],
-    signIn: method('signIn') as SessionGuardValue['signIn'],
-    reauthenticate: method('reauthenticate') as SessionGuardValue['reauthenticate'],
+    cancelStepUp: (): void => guard?.cancelStepUp(),
+    logout: async (): Promise<LogoutResult> => running().logout(),
+    signIn: async (username: string, password: string): Promise<SignInResult> => running().signIn(username, password),
+    reauthenticate: async (password: string): Promise<SignInResult> => running().reauthenticate(password),
   };
-  const valueOf = (state: GuardState | SessionGuardState): SessionGuardValue => ({ ...STATE_DEFAULTS, ...state, ...actions, guard });
+  const valueOf = (state: GuardState): SessionGuardValue => ({ ...state, ...actions, guard });
   const initial = valueOf(BEFORE_START);
   let value = initial;
   const show = (state: GuardState | null): void => {
@@ -92,13 +80,13 @@ export function createGuardStore(): GuardStore {
       return () => void listeners.delete(listener);
     },
     start(options, dialogs) {
-      const started: SessionGuard & HeadlessParts = createSessionGuard(options);
+      const started = createSessionGuard(options);
       guard = started;
-      const unsubscribe = subscribeTo(started, show);
+      const unsubscribe = started.subscribe(show);
       show(started.state);
       let detach: (() => void) | undefined;
       let live = true;
-      if (dialogs !== false && drawsNoDialogs(started)) {
+      if (dialogs !== false) {
         void loadDialogs().then((attach) => {
           if (live) detach = attach(started, dialogs === true ? undefined : dialogs);
         });

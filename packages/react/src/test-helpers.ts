@@ -5,17 +5,13 @@ import type { ReactNode } from 'react';
 import { Observable } from 'rxjs';
 import { vi } from 'vitest';
 
-/** The headless contract's state: today's fields and the ones the headless client adds. */
-export type FullState = GuardState & { reason: string | null; held: number; stepUp: boolean };
-
 /**
  * A guard the test drives: `set()` changes its state and tells its
- * subscribers. `headless` (default): the contract of the headless client
- * (`subscribe`, `signIn`, `reauthenticate`); otherwise today's client
- * (`state$` only, no `signIn`).
+ * subscribers (`subscribe`, which does not replay the current state, and
+ * `state$`, which does).
  */
-export function fakeGuard({ headless = true } = {}) {
-  let state: FullState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false };
+export function fakeGuard() {
+  let state: GuardState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false };
   const listeners = new Set<(state: GuardState) => void>();
   const listen = (listener: (state: GuardState) => void) => {
     listeners.add(listener);
@@ -31,21 +27,18 @@ export function fakeGuard({ headless = true } = {}) {
       return listen((next) => subscriber.next(next));
     }),
     extend: vi.fn(),
-    logout: vi.fn(async () => (headless ? 'ok' : undefined)),
+    logout: vi.fn(async () => 'ok' as const),
+    signIn: vi.fn(async (_username: string, _password: string) => 'ok' as const),
+    reauthenticate: vi.fn(async (_password: string) => 'ok' as const),
+    cancelStepUp: vi.fn(),
+    subscribe: vi.fn(listen),
     on: vi.fn(() => () => {}),
     destroy: vi.fn(() => {
       destroyed = true;
       listeners.clear();
     }),
-    ...(headless
-      ? {
-          subscribe: vi.fn(listen),
-          signIn: vi.fn(async (_username: string, _password: string) => 'ok'),
-          reauthenticate: vi.fn(async (_password: string) => 'ok'),
-        }
-      : {}),
     /** Test side: the guard's next state. */
-    set(next: Partial<FullState>) {
+    set(next: Partial<GuardState>) {
       state = { ...state, ...next };
       for (const listener of listeners) listener(state);
     },

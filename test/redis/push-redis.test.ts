@@ -222,7 +222,7 @@ describe('push across two processes on a Redis Cluster (sharded pub/sub)', () =>
       const counts = await Promise.all(
         cluster.masters.map(async (master) => {
           const node = await cluster.nodeClient(master);
-          return { shard: Number(await node.sendCommand(['PUBSUB', 'SHARDNUMSUB', 'sgslot:{alice}:ended']).then((r) => (r as unknown[])[1])), plain: Number(await node.sendCommand(['PUBSUB', 'NUMSUB', 'sgslot:{alice}:ended']).then((r) => (r as unknown[])[1])) };
+          return { shard: Number(await node.sendCommand(['PUBSUB', 'SHARDNUMSUB', 'sgslot:{alice}:ended']).then((r) => (r as unknown as unknown[])[1])), plain: Number(await node.sendCommand(['PUBSUB', 'NUMSUB', 'sgslot:{alice}:ended']).then((r) => (r as unknown as unknown[])[1])) };
         }),
       );
       expect(counts.map((count) => count.shard).sort()).toEqual([0, 0, 1]);

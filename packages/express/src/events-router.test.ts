@@ -5,6 +5,7 @@
  */
 import { parsePushClosed, parsePushEnded, parsePushSession, type SseEvent } from '@sessionguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EndChannel, EndChannelListener } from './end-channel.js';
 import { SDK, startTestApp, T0, type TestApp, type TestAppOptions } from './test-app.js';
 import { manualTimers, openStream, type TestStream } from './test-sse-client.js';
 
@@ -346,5 +347,63 @@ describe('GET /session/events: heartbeats, caps, renewal, shutdown', () => {
     const stream = await open(cookie);
     expect(stream.status).toBe(404);
     expect(app.guard.push).toBeNull();
+  });
+});
+
+describe('GET /session/events: the end channel seam', () => {
+  /** A channel whose other processes are the test: it records what is published and lets the test deliver. */
+  function fakeChannel({ watch = async () => {} }: { watch?: () => Promise<void> } = {}) {
+    let listener: EndChannelListener | null = null;
+    const published: unknown[] = [];
+    const channel: EndChannel = {
+      listen: (given) => void (listener = given),
+      watch,
+      unwatch: async () => {},
+      publish: async (notice) => void published.push(notice),
+      close: async () => {},
+    };
+    return { channel, published, deliver: (...args: Parameters<EndChannelListener['notice']>) => listener!.notice(...args), gap: () => listener!.gap() };
+  }
+
+  it("publishes this process's ends, delivers the other processes' to the streams here, and looks again after a gap", async () => {
+    const fake = fakeChannel();
+    await start({ guard: { push: { channel: fake.channel } } });
+    expect(app.logs.filter((line) => line.message.startsWith('push: no end channel'))).toEqual([]);
+    const alice = await signInCookie('alice');
+    const bob = await signInCookie('bob');
+    const aliceStream = await open(alice.cookie);
+    const bobStream = await open(bob.cookie);
+    const [record] = await app.registry.list('alice');
+    // An end on "another process": only the public id and the reason travel.
+    fake.deliver({ userId: 'alice', publicId: record!.publicId, reason: 'revoked_by_admin' });
+    expect(parsePushEnded(data(await aliceStream.next('ended')))).toMatchObject({ ok: true, value: { reason: 'revoked_by_admin' } });
+    // An end here is published, without the session id.
+    await app.request().post('/logout').set('Cookie', bob.cookie).expect(200);
+    await bobStream.next('ended');
+    expect(fake.published).toEqual([expect.objectContaining({ userId: 'bob', reason: 'logout', publicId: expect.any(String) })]);
+    expect(JSON.stringify(fake.published)).not.toContain(bob.sid);
+    // A gap: a session that ended unheard (straight in the registry) is found, and its stream told to reconnect.
+    const carol = await signInCookie('carol');
+    const carolStream = await open(carol.cookie);
+    await carolStream.next('session');
+    await app.registry.revoke({ sessionId: carol.sid, userId: 'carol' });
+    fake.gap();
+    expect(parsePushClosed(data(await carolStream.next('closed')))).toEqual({ ok: true, value: { reason: 'recheck' } });
+  });
+
+  it('refuses the stream with 503 when the channel cannot watch the user, and the browser keeps to its pings', async () => {
+    const fake = fakeChannel({ watch: () => Promise.reject(new Error('redis down')) });
+    await start({ guard: { push: { channel: fake.channel } } });
+    const { cookie } = await signInCookie('alice');
+    const refused = await open(cookie);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(await refused.json()).toMatchObject({ error: 'session_store_unavailable' });
+    expect(app.guard.push).toEqual({ streams: 0, timers: 0 });
+  });
+
+  it('warns at start-up when the registry is not its own (shared, as on Redis) and there is no end channel', async () => {
+    await start();
+    expect(app.logs.filter((line) => line.level === 'warn' && line.message.startsWith('push: no end channel'))).toHaveLength(1);
   });
 });

@@ -14,6 +14,7 @@ describe('the script tag', () => {
     script.setAttribute('data-warn-after', '30');
     script.setAttribute('data-expire-after', '60');
     script.setAttribute('data-strings', '{"signIn":"Los"}');
+    script.setAttribute('data-reauthenticate-url', '/reauthenticate');
     const options = optionsFromDataset(script.dataset);
     expect(options).toMatchObject({
       baseUrl: '/session',
@@ -25,6 +26,7 @@ describe('the script tag', () => {
       nonce: 'abc',
       warnAfter: 30,
       expireAfter: 60,
+      reauthenticateUrl: '/reauthenticate',
     });
     expect(options.strings).toMatchObject({ warningTitle: 'Ihre Sitzung läuft bald ab', signIn: 'Los' });
   });

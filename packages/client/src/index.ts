@@ -9,7 +9,8 @@
 export { createSessionGuard, LOGOUT_ATTRIBUTE } from './guard.js';
 export type { SessionGuard } from './guard.js';
 export type { Ended, EndReason, GuardEvents, GuardState, GuardStatus, LogoutResult, SignInResult } from './guard-state.js';
-export type { CsrfOptions, ResolvedOptions, SessionGuardOptions } from './options.js';
+export type { CsrfOptions } from './csrf.js';
+export type { ResolvedOptions, SessionGuardOptions } from './options.js';
 export type { GuardHttp } from './http.js';
 export type { Observable, Observer, Subscription } from './observable.js';
 export { systemClock } from './clock.js';

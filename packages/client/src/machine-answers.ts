@@ -34,8 +34,8 @@ export function onAnswer(c: Step, result: PingResult, sentAt: number): void {
   clearTimers(c, 'retry');
   // `unauthenticated` only says the server no longer knows the session: past the end this tab knew of, it expired.
   if (typeof result === 'string') return end(c, result === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : result, true);
-  // An answer to a ping sent before the session ended cannot revive it.
-  if (isFinal(s) && sentAt < s.endedAt) return;
+  // An answer to a ping sent before the session ended (or in the same millisecond: which came first is unknown) cannot revive it.
+  if (isFinal(s) && sentAt <= s.endedAt) return;
   const next = viewFromPing(result, sentAt);
   if ((s.view && next.at < s.view.at) || !adopt(c, next)) return;
   if (s.confirmed) activate(c);

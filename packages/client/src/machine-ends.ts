@@ -9,6 +9,8 @@ export function activate(c: Step): void {
   s.status = 'active';
   s.reason = null;
   s.confirmed = false;
+  // Requests held while it was over go again: the session is back (signed in elsewhere, or the end was not the server's).
+  if (!s.stepUp) release(c, true);
   if (wasWarning) emit(c, 'extend');
 }
 
@@ -29,7 +31,9 @@ export function end(c: Step, kind: Ended, confirmed: boolean, broadcast = confir
   s.status = kind;
   s.confirmed = confirmed;
   s.endedAt = c.now;
-  s.stepUp = false;
+  // The server's end replaces a pending step-up by a sign-in (its requests stay held for after it);
+  // an end inferred while it is unreachable may yet be disproved, and the step-up with it comes back.
+  if (confirmed) s.stepUp = false;
   s.reason = kind === 'expired' ? (s.view?.absolute ? 'absolute' : 'idle') : kind === 'revoked' ? 'revoked' : 'unauthenticated';
   if (first || kind !== 'expired') emit(c, kind === 'expired' ? 'expire' : 'revoked');
 }

@@ -4,6 +4,7 @@ import { adopt } from './machine-answers.js';
 import { activate, end } from './machine-ends.js';
 import { clearTimers, go, isEnded, isFinal, post, type Step } from './machine-state.js';
 import { evaluate, onActivity, ping } from './machine-timing.js';
+import { isFreshFor, phaseAt } from './session-view.js';
 import type { TabMessage } from './tab-message.js';
 
 /** A leader answers a check from its last view when that is this recent. */
@@ -35,19 +36,24 @@ export function onMessage(c: Step, message: TabMessage): void {
       clearTimers(c, 'check');
       const next = message.v;
       if (!next || !(next.at >= (s.view?.at ?? -Infinity)) || !(next.expiresAt > next.warnAt)) return;
-      // A view from before the end cannot revive the session.
-      if ((isFinal(s) && next.at < s.endedAt) || !adopt(c, next)) return;
+      // A view from before the end (or the same millisecond) cannot revive the session.
+      if ((isFinal(s) && next.at <= s.endedAt) || !adopt(c, next)) return;
       s.failures = 0;
       if (s.confirmed && s.status !== 'signed-out') activate(c);
       return evaluate(c);
     }
     case 'c':
       if (!s.leader) return;
+      if (message.at! > s.lastActivity) s.lastActivity = Math.min(message.at!, now);
       // No session here: the server may know one for the tab asking (signed in since).
       if (s.status === 'anonymous') return ping(c);
       if (isFinal(s)) return post(c, { t: 'e', k: s.status as Ended });
       if (s.pinging) return;
-      if (s.view && now - s.view.at < REUSE_VIEW_MS && s.lastActivity <= s.view.at) return post(c, { t: 's', v: s.view });
+      // A recent view, if it is one this tab would act on itself (at expiry only the server's word after the end will do):
+      // passing on one the asker cannot use would only bring the question back.
+      if (s.view && now - s.view.at < REUSE_VIEW_MS && (phaseAt(s.view, now) === 'active' || isFreshFor(s.view, phaseAt(s.view, now), s.lastActivity))) {
+        return post(c, { t: 's', v: s.view });
+      }
       return ping(c);
     case 'e':
       clearTimers(c, 'check');

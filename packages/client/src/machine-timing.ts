@@ -1,5 +1,5 @@
 import { activate, end } from './machine-ends.js';
-import { clearTimers, emit, isEnded, isFinal, post, setTimer, type Step } from './machine-state.js';
+import { clearTimers, emit, isEnded, isFinal, post, release, setTimer, type Step } from './machine-state.js';
 import { isFreshFor, phaseAt, pingIntervalMs } from './session-view.js';
 
 /** How long a non-leader waits for the leader's answer before asking the server itself. */
@@ -23,6 +23,8 @@ export function evaluate(c: Step): void {
     // The server's latest word (or, while it is unreachable, our own timestamps) says so.
     if (phase === 'expired') return end(c, 'expired', s.failures === 0);
     if (s.status !== 'warning') {
+      // Back from an end the server did not confirm: what was held for a sign-in goes again.
+      if (isEnded(s) && !s.stepUp) release(c, true);
       s.status = 'warning';
       s.reason = null;
       emit(c, 'warn');
@@ -52,7 +54,8 @@ export function requestCheck(c: Step): void {
   if (isFinal(s)) return;
   if (s.leader) return ping(c);
   if (s.timers.check != null) return;
-  post(c, { t: 'c' });
+  // With this tab's latest activity (its page load counts): a view from before it would not answer the question.
+  post(c, { t: 'c', at: s.lastActivity });
   // No answer from a leader (none yet, or it hangs): ask the server ourselves.
   setTimer(c, 'check', CHECK_TIMEOUT_MS);
 }

@@ -1,51 +1,10 @@
 import { SessionGuardConfigError, validateTimingPolicy } from '@sessionguard/core';
 import { systemClock, type Clock } from './clock.js';
 import type { DialogOptions } from './attach-dialogs.js';
+import type { CsrfOptions } from './csrf.js';
 import type { Leader } from './leader.js';
 import type { TabChannel } from './tab-channel.js';
 import type { TabMessage } from './tab-message.js';
-
-/**
- * The app's own CSRF token (csrf-sync, csrf-csrf, or any synchroniser token):
- * where the SDK reads it, which header carries it, and where a fresh one is
- * written after sign-in in place. Only the SDK's requests to the app's
- * endpoints carry it (`logoutUrl`, `signInUrl`, `reauthenticateUrl`); the guard's own routers have
- * their own defence (the `X-SessionGuard` header and an Origin check).
- */
-export interface CsrfOptions {
-  /**
-   * Request header the token goes in.
-   * @default 'x-csrf-token' (what csrf-sync and csrf-csrf read by default)
-   */
-  header?: string;
-  /**
-   * `name` of the `<meta>` whose `content` is the token. Read at each request
-   * (unless `token` is given) and rewritten after sign-in in place.
-   * @default 'csrf-token'
-   */
-  meta?: string | null;
-  /**
-   * `name` of the hidden form fields carrying the token: after sign-in in
-   * place every `<input type="hidden">` of that name gets the fresh one, so
-   * a form the user filled in before the session ended submits afterwards.
-   * @default '_csrf'
-   */
-  field?: string | null;
-  /**
-   * Reads the token, instead of the `<meta>`.
-   * @default null
-   */
-  token?: (() => string | null | undefined) | null;
-  /**
-   * JSON endpoint answering `GET` with `{"csrfToken": "..."}`, the token of
-   * the browser's current session. A session-bound token (csrf-sync keeps it
-   * in the session) ends with its session, so before signing in in place the
-   * SDK asks here for the token of the fresh anonymous session; and after,
-   * when the sign-in answer carries no `csrfToken`, for the signed-in one's.
-   * @default null (the token of the page is sent as it is)
-   */
-  tokenUrl?: string | null;
-}
 
 /** Options of {@link createSessionGuard}. Times are seconds. */
 export interface SessionGuardOptions {

@@ -6,7 +6,7 @@ import type { SessionView } from './session-view.js';
  *
  * - `a`: activity at `at` (epoch ms)
  * - `s`: the leader's latest view of the session
- * - `c`: "please check with the server" (to the leader)
+ * - `c`: "please check with the server" (to the leader), with the asker's latest activity `at`
  * - `e`: the server said the session ended (`k`)
  * - `l`: `u` signed in again, same user: close the dialogs (`c`: the app's fresh CSRF token)
  * - `r`: someone else signed in: reload
@@ -20,7 +20,7 @@ import type { SessionView } from './session-view.js';
 export type TabMessage = (
   | { t: 'a'; at: number }
   | { t: 's'; v: SessionView }
-  | { t: 'c' }
+  | { t: 'c'; at?: number }
   | { t: 'e'; k: 'expired' | 'revoked' | 'signed-out' }
   | { t: 'l'; u: string | null; c?: string | null }
   | { t: 'r' }

@@ -7,7 +7,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { createRedisRegistry } from '../../packages/express/src/redis/index.js';
+import { createRedisRegistry, createRedisSessionStore } from '../../packages/express/src/redis/index.js';
 import type { SessionRegistry } from '../../packages/express/src/registry/types.js';
 import { gate, SDK, startTestApp, type TestApp, type TestAppOptions } from '../../packages/express/src/test-app.js';
 import { type AnyRedisClient, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
@@ -41,6 +41,20 @@ const kinds: RegistryKind[] = [
       const registry: SessionRegistry = createRedisRegistry({ client: redis, prefix, commandTimeout: 5000, clock });
       // Redis expires keys on its own clock: the test clock starts at real time and only moves forward.
       return { options: { registry }, startAt: Date.now(), cleanup: () => deleteKeysUnder(redis, prefix) };
+    },
+  },
+  {
+    // One key per session holds express-session's data and the record: express-session's store is the registry.
+    name: 'sessionguard store',
+    make(clock) {
+      const prefix = uniquePrefix('race-store');
+      const store = createRedisSessionStore({ client: redis, prefix, commandTimeout: 5000, clock });
+      return {
+        options: { registry: store.registry, store },
+        sessionOptions: { store },
+        startAt: Date.now(),
+        cleanup: () => deleteKeysUnder(redis, prefix),
+      };
     },
   },
 ];

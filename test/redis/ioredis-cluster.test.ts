@@ -10,7 +10,7 @@ import { describeRegistryContract } from '../../packages/express/src/registry/re
 import type { SessionRecord } from '../../packages/express/src/registry/types.js';
 import { createRedisRegistry, type IoRedisRegistryClient } from '../../packages/express/src/redis/index.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-server.js';
-import { deleteKeysUnder, keysUnder, redisRegistryHarness, uniquePrefix } from '../support/redis-registry-harness.js';
+import { deleteKeysUnder, keysUnder, redisRegistryHarness, redisStoreHarness, uniquePrefix } from '../support/redis-registry-harness.js';
 
 let servers: RedisCluster | undefined;
 let cluster: Cluster;
@@ -72,6 +72,8 @@ describeRegistryContract('ioredis registry on a 3-master cluster', redisRegistry
   shortRetention: 500,
   check: true,
 });
+
+describeRegistryContract('sessionguard store through ioredis on a 3-master cluster', redisStoreHarness(() => cluster, 'store-io-cluster'), { shortRetention: 500, check: true });
 
 describe('redis registry on an ioredis cluster', () => {
   it("spreads users over the masters, and keeps each user's keys in one slot", async () => {

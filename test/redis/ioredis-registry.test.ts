@@ -11,7 +11,7 @@ import type { SessionRecord } from '../../packages/express/src/registry/types.js
 import { createRedisRegistry, type IoRedisRegistryClient } from '../../packages/express/src/redis/index.js';
 import { SessionStoreUnavailableError } from '../../packages/express/src/errors.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { deleteKeysUnder, keysUnder, redisRegistryHarness, uniquePrefix } from '../support/redis-registry-harness.js';
+import { deleteKeysUnder, keysUnder, redisRegistryHarness, redisStoreHarness, uniquePrefix } from '../support/redis-registry-harness.js';
 
 const REDIS_URL = process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,6 +75,8 @@ afterAll(async () => {
 
 // Real time, as with node-redis: retentions long enough for a loaded machine to answer the first checks.
 describeRegistryContract('ioredis registry', redisRegistryHarness(() => client, 'io-single'), { shortRetention: 500, check: true });
+
+describeRegistryContract('sessionguard store through ioredis', redisStoreHarness(() => client, 'store-io'), { shortRetention: 500, check: true });
 
 describe('redis registry on an ioredis client', () => {
   it('each operation is one round trip: one EVALSHA with numkeys, no other command', async () => {

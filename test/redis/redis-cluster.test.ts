@@ -14,6 +14,7 @@ import {
   deleteKeysUnder,
   keysUnder,
   redisRegistryHarness,
+  redisStoreHarness,
   uniquePrefix,
 } from '../support/redis-registry-harness.js';
 
@@ -42,6 +43,8 @@ describeRegistryContract('redis registry on a 3-master cluster', redisRegistryHa
   shortRetention: 500,
   check: true,
 });
+
+describeRegistryContract('sessionguard store on a 3-master cluster', redisStoreHarness(() => cluster, 'store-cluster'), { shortRetention: 500, check: true });
 
 describe('redis registry on a cluster', () => {
   it("spreads users over the masters, and keeps each user's keys in one slot", async () => {

@@ -16,6 +16,7 @@ import {
   deleteKeysUnder,
   keysUnder,
   redisRegistryHarness,
+  redisStoreHarness,
   uniquePrefix,
 } from '../support/redis-registry-harness.js';
 
@@ -63,6 +64,7 @@ afterAll(async () => {
 
 // Real time: retentions long enough for a loaded CI machine to answer the first checks before they pass.
 describeRegistryContract('redis registry', redisRegistryHarness(() => client, 'single'), { shortRetention: 500, check: true });
+describeRegistryContract('sessionguard store', redisStoreHarness(() => client, 'store'), { shortRetention: 500, check: true });
 
 describe('redis registry on a real Redis', () => {
   const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => {

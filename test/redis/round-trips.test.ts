@@ -6,6 +6,10 @@
  * bench/overhead.mjs reports the same counts under load.
  *
  * Baseline: express-session + connect-redis alone, a GET and an EXPIRE.
+ * Targets: the sessionguard store 1 round trip and at most 3 commands; the
+ * connect-redis path with the registry at most the baseline's round trips + 1
+ * and 4 commands. Activity is written at most once per second per session
+ * (coalesced), so within a second at most one request adds its write.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
@@ -13,7 +17,8 @@ import { RedisStore } from 'connect-redis';
 import session from 'express-session';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { createRedisRegistry } from '../../packages/express/src/redis/index.js';
+import { createRedisRegistry, createRedisSessionStore } from '../../packages/express/src/redis/index.js';
+import { createSessionGuard } from '../../packages/express/src/index.js';
 import { SDK, startTestApp, type TestApp } from '../../packages/express/src/test-app.js';
 import { clientAddress, countCommands, startMonitor } from '../../bench/redis-monitor.mjs';
 import { type AnyRedisClient, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
@@ -126,6 +131,63 @@ describe('Redis commands per authenticated request', () => {
         for (let i = 0; i < REQUESTS; i++) await app.request().get('/poll').set(SDK).set('Cookie', cookie).expect(200);
       });
       expect(counts.byCommand).toEqual({ GET: REQUESTS, EVALSHA: REQUESTS, 'lua HGETALL': REQUESTS, EXPIRE: REQUESTS });
+    });
+  });
+
+  describe('the sessionguard store, through guard.session()', () => {
+    let origin: string;
+    let address: string;
+    let cookie: string;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      const connected = await connect();
+      clients.push(connected.client);
+      address = connected.address;
+      const prefix = uniquePrefix('rt-store');
+      prefixes.push(prefix);
+      const store = createRedisSessionStore({ client: connected.client, prefix });
+      const guard = createSessionGuard({ secret: 'y'.repeat(40), warnAfter: 600, expireAfter: 900, store, passiveUrls: ['/poll'], logger: { info() {}, warn() {}, error() {} } });
+      const app = express();
+      app.use(guard.session({ secret: 'y'.repeat(40), resave: false, saveUninitialized: false, store }, { production: false }));
+      app.use(guard.middleware);
+      app.post('/login', (req, res, next) => guard.login(req, 'alice').then(() => res.json({}), next));
+      app.get('/api/me', (req, res) => res.json({ userId: guard.userId(req) }));
+      app.get('/poll', (req, res) => res.json({ userId: guard.userId(req) }));
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      close = () => new Promise((resolve) => server.close(() => resolve()));
+      const login = await fetch(`${origin}/login`, { method: 'POST', headers: { ...SDK, Origin: origin } });
+      expect(login.status).toBe(200);
+      cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+      // The first request after sign-in may record activity; the counted ones come within the granularity (1 s).
+      expect((await fetch(`${origin}/api/me`, { headers: { cookie, ...SDK } })).status).toBe(200);
+    });
+    afterAll(async () => {
+      await close?.();
+    });
+
+    it('an active request: 1 round trip, 3 commands (EVALSHA, GET, TIME); at most one coalesced write', async () => {
+      const counts = await counted(address, async () => {
+        for (let i = 0; i < REQUESTS; i++) {
+          const res = await fetch(`${origin}/api/me`, { headers: { cookie, ...SDK } });
+          expect(await res.json()).toEqual({ userId: 'alice' });
+        }
+      });
+      const writes = counts.byCommand['lua SET'] ?? 0;
+      // A write may send the index its new score, in the background: one more call then.
+      const refreshes = counts.byCommand['lua ZADD'] ?? 0;
+      expect(writes).toBeLessThanOrEqual(1);
+      expect(counts.roundTrips - refreshes).toBe(REQUESTS);
+      expect(counts.commands - writes - refreshes * 3).toBe(3 * REQUESTS);
+      expect(counts.byCommand).toMatchObject({ EVALSHA: REQUESTS + refreshes, 'lua GET': REQUESTS, 'lua TIME': REQUESTS });
+    });
+
+    it('a passive request: exactly EVALSHA, GET, TIME', async () => {
+      const counts = await counted(address, async () => {
+        for (let i = 0; i < REQUESTS; i++) expect((await fetch(`${origin}/poll`, { headers: { cookie, ...SDK } })).status).toBe(200);
+      });
+      expect(counts.byCommand).toEqual({ EVALSHA: REQUESTS, 'lua GET': REQUESTS, 'lua TIME': REQUESTS });
     });
   });
 });

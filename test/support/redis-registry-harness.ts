@@ -8,7 +8,7 @@ import type { Cluster as IoRedisCluster, Redis as IoRedis } from 'ioredis';
 import type { RedisClientType, RedisClusterType } from 'redis';
 import type { RegistryBoundsOptions } from '../../packages/express/src/registry/bounds.js';
 import type { RegistryHarness } from '../../packages/express/src/registry/registry.contract.js';
-import { createRedisRegistry } from '../../packages/express/src/redis/index.js';
+import { createRedisRegistry, createRedisSessionStore } from '../../packages/express/src/redis/index.js';
 
 /** A node-redis v5 or v6 single-server or cluster client, with any modules. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,6 +103,29 @@ export function redisRegistryHarness(
       now: Date.now,
       cleanup: async () => {
         await registry.close();
+        await deleteKeysUnder(client, prefix);
+      },
+    };
+  };
+}
+
+/**
+ * The same for the sessionguard store (`createRedisSessionStore`): the
+ * contract runs against `store.registry`, the store seen as a registry.
+ */
+export function redisStoreHarness(
+  getClient: () => AnyTestClient,
+  label: string,
+): (bounds?: RegistryBoundsOptions) => Promise<RegistryHarness> {
+  return async (bounds = {}) => {
+    const client = getClient();
+    const prefix = uniquePrefix(label);
+    const store = createRedisSessionStore({ client, prefix, commandTimeout: 5000, ...bounds });
+    return {
+      registry: store.registry,
+      now: Date.now,
+      cleanup: async () => {
+        await store.registry.close();
         await deleteKeysUnder(client, prefix);
       },
     };

@@ -51,6 +51,13 @@ const RECORD_GRACE_MS = 60_000;
 export function createContext(options: ResolvedOptions): GuardContext {
   let store = options.store;
   const { policy } = options;
+  const activityGranularity = Math.min(ACTIVITY_GRANULARITY_MS, policy.expireAfter * 10);
+  // A registry that also loads sessions for express-session (the sessionguard store) checks them while loading.
+  options.registry.usePolicy?.({
+    expireAfter: policy.expireAfter * 1000,
+    absoluteTimeout: policy.absoluteTimeout === null ? null : policy.absoluteTimeout * 1000,
+    granularity: activityGranularity,
+  });
   return {
     options,
     registry: bridgeRegistryClock(guardRegistry(options.registry, options.storeTimeout), options.registry, options.storeTimeout, options.now),
@@ -68,6 +75,6 @@ export function createContext(options: ResolvedOptions): GuardContext {
       const end = policy.absoluteTimeout === null ? idleEnd : Math.min(idleEnd, createdAt + policy.absoluteTimeout * 1000);
       return end + (options.registry.recordGrace ?? RECORD_GRACE_MS);
     },
-    activityGranularity: Math.min(ACTIVITY_GRANULARITY_MS, policy.expireAfter * 10),
+    activityGranularity,
   };
 }

@@ -8,6 +8,7 @@ import { createAccountActions, type AccountActions } from './login.js';
 import { isSessionEndedError, isSessionStoreUnavailableError } from './errors.js';
 import { failClosedStore } from './fail-closed-store.js';
 import { createRequireRecentSignIn } from './freshness.js';
+import { announceRequests } from './store-requests.js';
 import { createMiddleware, respondEnded, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { createEventsHandler } from './events-router.js';
@@ -153,7 +154,8 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
       if (!sessionOptions.store) return expressSession(sessionOptions);
       const store = failClosedStore(sessionOptions.store, { timeout: resolved.storeTimeout });
       ctx.useStore(store);
-      return expressSession({ ...sessionOptions, store });
+      const middleware = expressSession({ ...sessionOptions, store });
+      return announceRequests(ctx, store, middleware);
     },
     push: hub && {
       get streams() {

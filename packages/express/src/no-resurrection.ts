@@ -16,9 +16,14 @@ const guarded = new WeakSet<object>();
  * The check and the write are two steps, so a revoke landing between them can
  * still leave data in the store; that data is inert, because the middleware
  * never treats a session the registry does not hold as signed in, and
- * destroys such data on its next request.
+ * destroys such data on its next request. With the sessionguard Redis store
+ * (a registry with `guardsSaves`, that is the request's express-session
+ * store), nothing is wrapped: its `set` checks and writes in one script.
  */
 export function guardSessionSave(ctx: GuardContext, req: Request): void {
+  // The sessionguard store refuses such a save itself, in the same atomic step as the write.
+  const store = req.sessionStore as { registry?: unknown } | undefined;
+  if (ctx.options.registry.guardsSaves === true && store?.registry === ctx.options.registry) return;
   const session = req.session as (Session & Partial<SessionData>) | undefined;
   if (!session || guarded.has(session)) return;
   guarded.add(session);

@@ -132,8 +132,9 @@ export interface SessionGuardOptions {
   absoluteTimeout?: number | null;
   /**
    * Where live sessions are recorded. Use the Redis registry for more than one
-   * process.
-   * @default createMemoryRegistry({ now })
+   * process, or the sessionguard Redis store (`createRedisSessionStore`),
+   * which is its own registry: given as `store`, it is used as the registry too.
+   * @default the `store`'s registry when it is the sessionguard store, else createMemoryRegistry({ now })
    */
   registry?: SessionRegistry;
   /**
@@ -142,7 +143,8 @@ export interface SessionGuardOptions {
    * request it sees, so give it explicitly when `revokeUser` may run before any
    * request (e.g. from a script). Without a store the registry still ends the
    * session (the middleware never accepts a session the registry does not
-   * hold); only its data lingers until the store expires it.
+   * hold); only its data lingers until the store expires it. The sessionguard
+   * Redis store (`createRedisSessionStore`) is also the guard's registry.
    * @default the `req.sessionStore` of the first request
    */
   store?: Store;
@@ -509,6 +511,9 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   if (options.store !== undefined && typeof (options.store as { destroy?: unknown })?.destroy !== 'function') {
     throw new SessionGuardConfigError('store', 'must be an express-session store (with destroy())');
   }
+  // The sessionguard Redis store is its own registry: one key per session holds both.
+  const storeRegistry = (options.store as { registry?: SessionRegistry } | undefined)?.registry;
+  const registry = options.registry ?? (storeRegistry && typeof storeRegistry.check === 'function' ? storeRegistry : undefined);
   const loginUrl = resolveLoginUrl(options.loginUrl);
   const reauthenticateWithin = positive('reauthenticateWithin', options.reauthenticateWithin, 600);
   const retainExpiredFor = positive('retainExpiredFor', options.retainExpiredFor, 86_400);
@@ -519,8 +524,8 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   return {
     secrets,
     policy,
-    registry: options.registry ?? createMemoryRegistry({ now, keepEndedFor: retainExpiredFor * 1000 }),
-    ownsRegistry: options.registry === undefined,
+    registry: registry ?? createMemoryRegistry({ now, keepEndedFor: retainExpiredFor * 1000 }),
+    ownsRegistry: registry === undefined,
     store: options.store ?? null,
     loginUrl,
     passiveUrls: resolveUrlList('passiveUrls', options.passiveUrls, []),

@@ -87,6 +87,7 @@
  * @packageDocumentation
  */
 export { createRedisRegistry } from './redis-registry.js';
+export { createRedisSessionStore, RedisSessionStore, type RedisSessionStoreOptions } from './session-store.js';
 export type {
   AnyRedisRegistryClient,
   IoRedisRegistryClient,

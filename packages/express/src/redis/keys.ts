@@ -57,3 +57,28 @@ export function recordKey(prefix: string, userId: string, sessionId: string): st
 export function indexKey(prefix: string, userId: string): string {
   return `${userBase(prefix, userId)}idx`;
 }
+
+/**
+ * Keys of the sessionguard store (see store-scripts.ts). A session is found
+ * by its id alone (all express-session gives `get`); a user's index and
+ * lease share the user's hash tag:
+ *
+ * ```
+ * <prefix>:s:<sessionId>      string: the session's data and record together
+ * <prefix>:u:{<user>}         sorted set: the user's session ids
+ * <prefix>:u:{<user>}:lock    string: the user's short lease
+ * ```
+ */
+export function storeSessionKey(prefix: string, sessionId: string): string {
+  return `${prefix}:s:${sessionId}`;
+}
+
+/** The store's index of one user's sessions. */
+export function storeUserKey(prefix: string, userId: string): string {
+  return `${prefix}:u:{${encodeUserId(userId)}}`;
+}
+
+/** The store's lease on one user: orders that user's sign-ins and revocations. */
+export function storeLockKey(prefix: string, userId: string): string {
+  return `${storeUserKey(prefix, userId)}:lock`;
+}

@@ -1,9 +1,9 @@
-import { SessionStoreUnavailableError, isSessionStoreUnavailableError } from '../errors.js';
 import { cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
 import type { CheckRequest, CheckResult, SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
 import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
 import { CHECK, CLOCK, CREATE, ENDED_AT, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
 import { scriptCaller, type AnyRedisRegistryClient } from './client-adapter.js';
+import { createScriptRunner } from './run-script.js';
 
 export type { AnyRedisRegistryClient, IoRedisRegistryClient, RedisRegistryClient, RedisScriptArguments } from './client-adapter.js';
 
@@ -71,14 +71,6 @@ function normalizeOptions(options: RedisRegistryOptions) {
     throw new TypeError('createRedisRegistry: `clock` must be a function returning epoch milliseconds');
   }
   return { caller, prefix, commandTimeout, clock: options.clock ?? null, ...normalizeRegistryBounds('createRedisRegistry', options) };
-}
-
-/** The injected clock as the scripts' last argument (see scripts.ts), or nothing for Redis's TIME. */
-export function clockArgument(clock: (() => number) | null): string[] {
-  if (!clock) return [];
-  const now = clock();
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('the injected `clock` must return epoch milliseconds');
-  return [`@now${Math.floor(now)}`];
 }
 
 /** The parts of {@link CheckRequest} as the check scripts take them, validated. */
@@ -185,34 +177,7 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
   /** What the scripts put before a session id to reach its record: the client's own key prefix included. */
   const scriptRecordPrefix = (userId: string) => caller.keyPrefix + recordKeyPrefix(prefix, userId);
 
-  /** Runs one script with the timeout; every failure becomes SessionStoreUnavailableError. */
-  async function run<T>(
-    script: RegistryScript,
-    keys: string[],
-    args: string[],
-    parse: (reply: unknown) => T,
-  ): Promise<T> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // node-redis withdraws the command if it still waits in its queue; once written, its reply is ignored.
-        controller.abort();
-        reject(new SessionStoreUnavailableError(`Redis did not answer ${script.name} within ${commandTimeout} ms`));
-      }, commandTimeout);
-      timer.unref?.();
-    });
-    const attempt = async () => parse(await caller.call(script, keys, [...args, ...clockArgument(clock)], controller.signal));
-    try {
-      return await Promise.race([attempt(), timedOut]);
-    } catch (error) {
-      if (isSessionStoreUnavailableError(error)) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SessionStoreUnavailableError(`Redis registry ${script.name} failed: ${reason}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const run = createScriptRunner(caller, { commandTimeout, clock, label: 'Redis registry' });
 
   const registry = {
     touchLimits: true,

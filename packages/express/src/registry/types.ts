@@ -203,6 +203,13 @@ export interface SessionRegistry {
    * not hold: the adapter then needs no registry lookup before a save.
    */
   readonly guardsSaves?: boolean;
+  /**
+   * Tells a registry that also loads sessions for express-session (the
+   * sessionguard store) the limits the adapter enforces, in milliseconds, so
+   * the check it makes while loading applies them. Called once, when the
+   * guard is created.
+   */
+  usePolicy?(policy: { expireAfter: number; absoluteTimeout: number | null; granularity: number }): void;
   /** Changes some fields of a live record; `null` when unknown. */
   update(ref: SessionRef, patch: SessionRecordPatch): Promise<SessionRecord | null>;
   /**

@@ -1,0 +1,46 @@
+import { SessionStoreUnavailableError, isSessionStoreUnavailableError } from '../errors.js';
+import type { ScriptCaller } from './client-adapter.js';
+import type { RegistryScript } from './scripts.js';
+
+/** Runs one script with a timeout; every failure becomes SessionStoreUnavailableError. */
+export type ScriptRunner = <T>(script: RegistryScript, keys: string[], args: string[], parse: (reply: unknown) => T) => Promise<T>;
+
+/** The injected clock as the scripts' last argument (see scripts.ts), or nothing for Redis's TIME. */
+export function clockArgument(clock: (() => number) | null): string[] {
+  if (!clock) return [];
+  const now = clock();
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('the injected `clock` must return epoch milliseconds');
+  return [`@now${Math.floor(now)}`];
+}
+
+/**
+ * A {@link ScriptRunner} over `caller`: each call rejects with
+ * SessionStoreUnavailableError when Redis fails or does not answer within
+ * `commandTimeout` (a late reply is ignored; node-redis withdraws a command
+ * still queued). `label` names the component in error messages.
+ */
+export function createScriptRunner(caller: ScriptCaller, options: { commandTimeout: number; clock: (() => number) | null; label: string }): ScriptRunner {
+  const { commandTimeout, clock, label } = options;
+  return async function run<T>(script: RegistryScript, keys: string[], args: string[], parse: (reply: unknown) => T): Promise<T> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // node-redis withdraws the command if it still waits in its queue; once written, its reply is ignored.
+        controller.abort();
+        reject(new SessionStoreUnavailableError(`Redis did not answer ${script.name} within ${commandTimeout} ms`));
+      }, commandTimeout);
+      timer.unref?.();
+    });
+    const attempt = async () => parse(await caller.call(script, keys, [...args, ...clockArgument(clock)], controller.signal));
+    try {
+      return await Promise.race([attempt(), timedOut]);
+    } catch (error) {
+      if (isSessionStoreUnavailableError(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SessionStoreUnavailableError(`${label} ${script.name} failed: ${reason}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

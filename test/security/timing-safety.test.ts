@@ -52,6 +52,15 @@ const REVIEWED: Array<{ file: string; text: string; why: string }> = [
     why: 'public ids are not secrets (users and logs see them); only the requester’s own sessions are candidates',
   },
   { file: 'packages/express/src/sessions-router.ts', text: 'entry.publicId === publicId', why: 'as above' },
+  {
+    file: 'packages/express/src/events-router.ts',
+    text: 'resolution.record.sessionId !== current.sessionId',
+    why: 'two server-held ids: the registry records of the same verified request, before and after the push stream subscribed',
+  },
+  { file: 'packages/express/src/push-hub.ts', text: 'pending.publicId === notice.publicId', why: 'public ids are not secrets: which streams an announced end is for' },
+  { file: 'packages/express/src/push-hub.ts', text: 'candidate.publicId === notice.publicId', why: 'as above' },
+  { file: 'packages/express/src/push-hub.ts', text: 'candidate.publicId === record.publicId', why: 'as above: the session of a stream being opened, from the registry' },
+  { file: 'packages/express/src/push-hub.ts', text: 'pending.publicId === ref.publicId', why: 'as above: counting a session\'s streams against its cap' },
 ];
 
 describe('timing safety', () => {

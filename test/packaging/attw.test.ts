@@ -38,7 +38,7 @@ describe('attw on the packed packages', () => {
     ['core', ['.'], []],
     ['express', ['.', './redis'], []],
     // The script tag is a classic script (window.SessionGuard), not a module to import: it has no types to check.
-    ['client', ['.', './locales'], ['sessionguard.min.js']],
+    ['client', ['.', './ui', './locales'], ['sessionguard.min.js']],
     ['react', ['.'], []],
   ])('@sessionguard/%s: no problems; node16-cjs, node16-esm and bundler all resolve to types', async (name, entrypoints, excluded) => {
     const tarball = await pack(name, packed);

@@ -19,7 +19,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The published packages and the files their `exports` point at, ESM and CommonJS. */
 export const PACKAGES = {
   core: ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.d.cts'],
-  client: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/locales.cjs', 'dist/sessionguard.min.js'],
+  client: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/ui.js', 'dist/ui.cjs', 'dist/ui.d.cts', 'dist/locales.cjs', 'dist/sessionguard.min.js'],
   express: ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/redis/index.js', 'dist/redis/index.cjs', 'dist/redis/index.d.cts'],
   react: ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.d.cts'],
 } as const;

@@ -35,6 +35,7 @@ describe('require() from a CommonJS app', () => {
     ['@sessionguard/express/redis', ['createRedisRegistry', 'encodeUserId']],
     ['@sessionguard/core', ['validateTimingPolicy', 'evaluateSession', 'parsePingResponse', 'isSessionGuardError']],
     ['@sessionguard/client', ['createSessionGuard']],
+    ['@sessionguard/client/ui', ['attachDialogs', 'preserveFields']],
     ['@sessionguard/client/locales', ['localeStrings']],
     ['@sessionguard/react', ['SessionGuardProvider', 'useSessionGuard']],
   ])('require(%j) loads the CommonJS build and exports its functions', async (specifier, names) => {

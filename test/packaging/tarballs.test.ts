@@ -79,6 +79,17 @@ describe('the packed tarballs in a fresh app', () => {
     expect(existsSync(path.join(app, 'node_modules', '@sessionguard', 'client', 'dist', 'sessionguard.min.js'))).toBe(true);
   });
 
+  it('@sessionguard/client and @sessionguard/client/ui load there, as ES module and as CommonJS, with ky and without rxjs', async () => {
+    const load = async (args: string[]) => (await run(process.execPath, args, { cwd: app, env: childEnv() })).stdout.trim();
+    const names = "typeof client.createSessionGuard, typeof ui.attachDialogs, typeof ui.preserveFields";
+    const esm = await load(['--input-type=module', '-e', `const client = await import('@sessionguard/client'); const ui = await import('@sessionguard/client/ui'); console.log(${names})`]);
+    const cjs = await load(['-e', `const client = require('@sessionguard/client'); const ui = require('@sessionguard/client/ui'); console.log(${names})`]);
+    expect([esm, cjs]).toEqual(['function function function', 'function function function']);
+    // The headless client's state$ is an interop Observable: rxjs is no longer a peer, and nothing installed it.
+    expect(existsSync(path.join(app, 'node_modules', 'ky', 'package.json'))).toBe(true);
+    expect(existsSync(path.join(app, 'node_modules', 'rxjs'))).toBe(false);
+  });
+
   it('@sessionguard/react loads there, as ES module and as CommonJS, beside the react npm installed for its peer', async () => {
     const load = async (args: string[]) => (await run(process.execPath, args, { cwd: app, env: childEnv() })).stdout.trim();
     const esm = await load(['--input-type=module', '-e', "const m = await import('@sessionguard/react'); console.log(typeof m.SessionGuardProvider, typeof m.useSessionGuard)"]);

@@ -72,12 +72,12 @@ class ResponseSink implements PushSink {
 }
 
 /**
- * The handler of `GET /events` (mounted by the guard on its router, as
- * `PUSH_PATH`, with no router of its own: an open stream holds every router
- * level's state for hours): a Server-Sent Events stream of the signed-in session (see
- * `@sessionguard/core` push.ts for what it carries). Passive: opening and
- * holding it never counts as activity (the middleware treats any `GET …/events`
- * so). Authenticated by the session cookie alone; cross-site requests are
+ * The handler of `GET /events`, a Server-Sent Events stream of the signed-in
+ * session (see `@sessionguard/core` push.ts for what it carries). The guard
+ * mounts it on its router as `PUSH_PATH`, with no router of its own: an open
+ * stream holds every router level's state for hours. Passive: opening and
+ * holding it never counts as activity (the middleware treats any
+ * `GET …/events` so). Authenticated by the session cookie alone; cross-site requests are
  * refused. Refused like the ping when the session is anonymous or ended
  * (401 `unauthenticated` / `session_expired` / `session_revoked`).
  *

@@ -36,8 +36,9 @@ export interface SessionGuardEventMap {
   /**
    * A session ended by the idle timeout or its absolute lifetime (also reported
    * as `session.revoked`). Emitted when the guard notices: at the session's
-   * next request or ping. A session nobody comes back to is dropped by the
-   * registry's retention without an event.
+   * next request or ping, or at the instant it expires while a push stream of
+   * it is open (`GET <mount>/events`). A session nobody comes back to is
+   * dropped by the registry's retention without an event.
    */
   'session.expired': SessionEventBase & { reason: 'idle' | 'absolute' };
 }

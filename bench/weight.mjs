@@ -6,13 +6,30 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { at, clientArtifacts, ensureBuilt, formatBytes, printTable, root, writeResults } from './lib.mjs';
 
-const TARGET_NPM = 5000;
-const TARGET_IIFE = 16000;
+/** Issue 12's targets, min+gzip bytes (1 kB = 1000 bytes). */
+const TARGETS = { clientNpm: 3200, clientUi: 6500, clientIife: 14_000, reactBinding: 1000 };
+const target = (key) => `target ≤ ${TARGETS[key] / 1000} kB`;
 
 const gzip = (code) => gzipSync(code, { level: 9 }).length;
 
+/**
+ * The client's `observable.ts` replaced by rxjs's Observable, for the variant rows: `state$` (and the
+ * internal activity and wake streams) as rxjs Observables, as the client was before issue 12.
+ */
+const RXJS_OBSERVABLE = `import { Observable } from 'rxjs';
+export const observable = (produce) => new Observable((subscriber) => produce(subscriber));`;
+const rxjsObservable = {
+  name: 'rxjs-observable',
+  setup(plugin) {
+    plugin.onResolve({ filter: /\/observable\.js$/ }, (args) =>
+      args.importer.includes('packages/client/src') ? { path: 'rxjs-observable', namespace: 'variant' } : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'variant' }, () => ({ contents: RXJS_OBSERVABLE, loader: 'js', resolveDir: root }));
+  },
+};
+
 /** Bundles `contents` as an ESM entry (every export kept), minified, with `external` left out. */
-async function bundle(contents, external) {
+async function bundle(contents, external, plugins = []) {
   const result = await build({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'bench-weight-entry.ts' },
     bundle: true,
@@ -20,7 +37,10 @@ async function bundle(contents, external) {
     format: 'esm',
     platform: 'browser',
     target: 'es2020',
+    // rxjs's ES2015 build (as scripts/build.mjs takes it): its esm5 build needs tslib's class helpers.
+    conditions: ['es2015'],
     external,
+    plugins,
     write: false,
     legalComments: 'none',
     logLevel: 'error',
@@ -48,34 +68,69 @@ export async function run() {
   ensureBuilt();
   const rows = [];
   const figures = {};
-  const measure = async (key, label, contents, external, note) => {
+  const measure = async (key, label, contents, external, note, plugins) => {
     try {
-      figures[key] = { label, ...(await bundle(contents, external)), external, note };
+      figures[key] = { label, ...(await bundle(contents, external, plugins)), external, note };
     } catch (error) {
       figures[key] = { label, error: String(error.message ?? error).split('\n')[0], note };
     }
   };
+  const from = (file) => JSON.stringify(at(file));
 
-  // (a) The client as npm users get it: the published dist (dist/index.js),
-  // with our own @sessionguard/core bundled in, rxjs and ky external (peers).
+  // (a) The client as npm users get it: the published dist, with our own @sessionguard/core bundled in,
+  // ky external (its peer: the app has it anyway). rxjs is no longer imported at all.
   const client = await clientArtifacts();
   const clientDist = client.esm;
+  const uiDist = clientDist.replace(/index\.js$/, 'ui.js');
+  await measure('clientNpm', '@sessionguard/client, headless (npm: + core; ky external)', `export * from ${JSON.stringify(clientDist)};`, ['ky'], target('clientNpm'));
   await measure(
-    'clientNpm',
-    '@sessionguard/client (npm: + core, rxjs & ky external)',
-    `export * from ${JSON.stringify(clientDist)};`,
-    ['rxjs', 'rxjs/*', 'ky'],
-    'target ≤ 5 kB',
+    'clientUi',
+    '@sessionguard/client + /ui (npm: headless + the built-in dialogs; ky external)',
+    `export * from ${JSON.stringify(clientDist)}; export * from ${JSON.stringify(uiDist)};`,
+    ['ky'],
+    target('clientUi'),
   );
 
   // (b) The script-tag build as shipped: already minified, everything inside.
   const iife = client.iife;
+  const iifeLabel = 'sessionguard.min.js (script tag: headless + ui + ky + en/fr/de, all inside)';
   if (iife && existsSync(iife)) {
     const code = readFileSync(iife);
-    figures.clientIife = { label: 'sessionguard.min.js (script tag, all inside)', min: code.length, gzip: gzip(code), note: 'target ≤ 16 kB' };
+    figures.clientIife = { label: iifeLabel, min: code.length, gzip: gzip(code), note: target('clientIife') };
   } else {
-    figures.clientIife = { label: 'sessionguard.min.js (script tag, all inside)', error: 'not built (packages/client/src/global.ts missing)', note: 'target ≤ 16 kB' };
+    figures.clientIife = { label: iifeLabel, error: 'not built (packages/client/src/global.ts missing)', note: target('clientIife') };
   }
+
+  // (c) What an app that has neither rxjs nor ky pays for the SDK, in all.
+  await measure('clientAlone', '@sessionguard/client headless + ky (an app without rxjs or ky)', `export * from ${JSON.stringify(clientDist)};`, [], 'all it pays, ky included');
+  await measure(
+    'clientUiAlone',
+    '@sessionguard/client + /ui + ky (an app without rxjs or ky)',
+    `export * from ${JSON.stringify(clientDist)}; export * from ${JSON.stringify(uiDist)};`,
+    [],
+    'all it pays, ky included',
+  );
+
+  // (d) The React binding, when it is built: react, react-dom and the client (its peers) external.
+  const reactDist = at('packages/react/dist/index.js');
+  if (existsSync(reactDist)) {
+    await measure(
+      'reactBinding',
+      '@sessionguard/react (react, react-dom, @sessionguard/client external)',
+      `export * from ${JSON.stringify(reactDist)};`,
+      ['react', 'react-dom', 'react/*', 'react-dom/*', '@sessionguard/client', '@sessionguard/client/*'],
+      target('reactBinding'),
+    );
+  } else {
+    figures.reactBinding = { label: '@sessionguard/react', error: 'not built (packages/react/dist/index.js missing)', note: target('reactBinding') };
+  }
+
+  // (e) rxjs or not, from the sources: state$ as the client's interop Observable (shipped) or as rxjs's.
+  const sources = `export * from ${from('packages/client/src/index.ts')};`;
+  await measure('variantInterop', 'variant, headless from sources, state$ interop Observable (shipped)', sources, ['ky', 'rxjs'], 'rxjs external');
+  await measure('variantRxjs', "variant, headless from sources, state$ as rxjs's Observable", sources, ['ky', 'rxjs'], 'rxjs external', [rxjsObservable]);
+  await measure('variantInteropAlone', 'variant, the same, interop Observable, for an app without rxjs', sources, ['ky'], 'rxjs inside (none imported)');
+  await measure('variantRxjsAlone', "variant, the same, rxjs's Observable, for an app without rxjs", sources, ['ky'], 'rxjs inside', [rxjsObservable]);
 
   // Peers, bundled from npm the same way.
   await measure(
@@ -100,7 +155,7 @@ export async function run() {
     'comparable to the script tag: its own code plus rxjs',
   );
 
-  // Where the script tag's bytes go: the same build as scripts/build.mjs, with a metafile.
+  // Where the bytes go: the script tag built as scripts/build.mjs builds it, with a metafile; and the npm entries from the sources.
   let breakdown = null;
   if (existsSync(at('packages/client/src/global.ts'))) {
     const result = await build({
@@ -109,7 +164,8 @@ export async function run() {
       minify: true,
       format: 'iife',
       globalName: 'SessionGuard',
-      target: 'es2020',
+      target: 'es2022',
+      conditions: ['es2015'],
       platform: 'browser',
       legalComments: 'none',
       write: false,
@@ -118,44 +174,44 @@ export async function run() {
     });
     breakdown = groupInputs(result.metafile);
   }
+  const npmBreakdown = figures.variantInterop.inputs;
+  const uiBreakdown = (await bundle(`${sources} export * from ${from('packages/client/src/ui.ts')};`, ['ky'])).inputs;
 
-  const a = figures.clientNpm.gzip;
-  const b = figures.clientIife.gzip;
-  const rit = figures.reactIdleTimer.gzip;
-  const ng = figures.ngIdle.gzip;
+  const gz = (key) => figures[key]?.gzip ?? null;
+  const ratio = (x, y) => (gz(x) && gz(y) ? gz(x) / gz(y) : null);
   const ratios = {
-    clientNpmVsReactIdleTimer: a && rit ? a / rit : null,
-    clientNpmVsNgIdle: a && ng ? a / ng : null,
-    clientIifeVsNgIdleWithRxjs: b && figures.ngIdleWithRxjs.gzip ? b / figures.ngIdleWithRxjs.gzip : null,
+    clientNpmVsReactIdleTimer: ratio('clientNpm', 'reactIdleTimer'),
+    clientUiVsReactIdleTimer: ratio('clientUi', 'reactIdleTimer'),
+    clientNpmVsNgIdle: ratio('clientNpm', 'ngIdle'),
+    clientIifeVsNgIdleWithRxjs: ratio('clientIife', 'ngIdleWithRxjs'),
+    rxjsObservableCostForAppsWithoutRxjs: gz('variantRxjsAlone') && gz('variantInteropAlone') ? gz('variantRxjsAlone') - gz('variantInteropAlone') : null,
   };
-  const targets = {
-    clientNpm: { limit: TARGET_NPM, met: a != null ? a <= TARGET_NPM : null },
-    clientIife: { limit: TARGET_IIFE, met: b != null ? b <= TARGET_IIFE : null },
-  };
+  const targets = Object.fromEntries(
+    Object.entries(TARGETS).map(([key, limit]) => [key, { limit, gzip: gz(key), met: gz(key) != null ? gz(key) <= limit : null, shortfall: gz(key) != null ? Math.max(0, gz(key) - limit) : null }]),
+  );
 
-  rows.push(['bundle', 'minified', 'min+gzip', 'vs ours (npm)', 'note']);
+  rows.push(['bundle', 'minified', 'min+gzip', 'vs react-idle-timer', 'note']);
   for (const entry of Object.values(figures)) {
     rows.push([
       entry.label,
       entry.error ? 'error' : formatBytes(entry.min),
       entry.error ? entry.error : formatBytes(entry.gzip),
-      entry.gzip && a ? `${(entry.gzip / a).toFixed(2)}×` : null,
+      entry.gzip && gz('reactIdleTimer') ? `${(entry.gzip / gz('reactIdleTimer')).toFixed(2)}×` : null,
       entry.note,
     ]);
   }
   printTable('Weight: esbuild minify (ESM, es2020) + gzip -9; 1 kB = 1000 bytes', rows);
   console.log(
-    `targets: npm ${a != null ? formatBytes(a) : 'n/a'} (≤ 5 kB: ${targets.clientNpm.met ? 'met' : 'MISSED'}), ` +
-      `script tag ${b != null ? formatBytes(b) : 'n/a'} (≤ 16 kB: ${targets.clientIife.met ? 'met' : 'MISSED'})`,
+    'targets: ' +
+      Object.entries(targets)
+        .map(([key, t]) => `${key} ${t.gzip != null ? formatBytes(t.gzip) : 'n/a'} (≤ ${t.limit / 1000} kB: ${t.met ? 'met' : t.met === null ? 'n/a' : `MISSED by ${formatBytes(t.shortfall)}`})`)
+        .join(', '),
   );
-  if (breakdown) {
-    printTable('Where the script tag\'s minified bytes go (before gzip)', [['input', 'bytes'], ...breakdown.slice(0, 12).map((e) => [e.input, e.bytes])]);
-  }
-  // The same for (a), bundled from the sources (dist/index.js is one file) the same way.
-  const npmBreakdown = (await bundle(`export * from ${JSON.stringify(at('packages/client/src/index.ts'))};`, ['rxjs', 'rxjs/*', 'ky'])).inputs;
-  printTable('Where the npm build\'s minified bytes go (before gzip; from the sources)', [['input', 'bytes'], ...npmBreakdown.slice(0, 12).map((e) => [e.input, e.bytes])]);
+  if (breakdown) printTable("Where the script tag's minified bytes go (before gzip)", [['input', 'bytes'], ...breakdown.slice(0, 14).map((e) => [e.input, e.bytes])]);
+  printTable("Where the headless npm entry's minified bytes go (before gzip; from the sources)", [['input', 'bytes'], ...npmBreakdown.slice(0, 14).map((e) => [e.input, e.bytes])]);
+  printTable('Where headless + /ui spend theirs (before gzip; from the sources)', [['input', 'bytes'], ...uiBreakdown.slice(0, 14).map((e) => [e.input, e.bytes])]);
   for (const entry of Object.values(figures)) delete entry.inputs;
-  writeResults('weight', { figures, ratios, targets, breakdown, npmBreakdown });
+  writeResults('weight', { figures, ratios, targets, breakdown, npmBreakdown, uiBreakdown });
   return { figures, ratios, targets };
 }
 

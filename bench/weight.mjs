@@ -28,6 +28,15 @@ const rxjsObservable = {
   },
 };
 
+/** ky replaced by a stub, for the variant row of a script tag without `guard.http` (a decision, not what ships). */
+const withoutKy = {
+  name: 'without-ky',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^ky$/ }, () => ({ path: 'ky', namespace: 'variant-ky' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'variant-ky' }, () => ({ contents: 'export default { create: () => ({}) };', loader: 'js' }));
+  },
+};
+
 /** Bundles `contents` as an ESM entry (every export kept), minified, with `external` left out. */
 async function bundle(contents, external, plugins = []) {
   const result = await build({
@@ -131,6 +140,26 @@ export async function run() {
   await measure('variantRxjs', "variant, headless from sources, state$ as rxjs's Observable", sources, ['ky', 'rxjs'], 'rxjs external', [rxjsObservable]);
   await measure('variantInteropAlone', 'variant, the same, interop Observable, for an app without rxjs', sources, ['ky'], 'rxjs inside (none imported)');
   await measure('variantRxjsAlone', "variant, the same, rxjs's Observable, for an app without rxjs", sources, ['ky'], 'rxjs inside', [rxjsObservable]);
+
+  // And the script tag's own code without ky (its guard.http): how much of the script tag is ky.
+  if (existsSync(at('packages/client/src/global.ts'))) {
+    const result = await build({
+      entryPoints: [at('packages/client/src/global.ts')],
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      globalName: 'SessionGuard',
+      target: 'es2022',
+      conditions: ['es2015'],
+      platform: 'browser',
+      legalComments: 'none',
+      write: false,
+      logLevel: 'error',
+      plugins: [withoutKy],
+    });
+    const code = result.outputFiles[0].contents;
+    figures.variantIifeWithoutKy = { label: 'variant, the script tag without ky (no guard.http; guard.fetch only)', min: code.length, gzip: gzip(code), note: 'not shipped: what ky costs the script tag' };
+  }
 
   // Peers, bundled from npm the same way.
   await measure(

@@ -18,6 +18,11 @@ export const resultsPath = process.env.BENCH_RESULTS ?? at('bench', 'results.jso
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Smallest and largest value. */
+export function range(values) {
+  return values.length ? [Math.min(...values), Math.max(...values)] : [null, null];
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -144,7 +149,7 @@ export async function launchChromium() {
 
 /**
  * Starts `node <script>` as a child process and waits for it to print
- * `LISTENING <port>`. Returns `{ port, child, stop() }`.
+ * `LISTENING <port>`. Returns `{ port, output, child, stop() }`.
  */
 export function startChild(script, args = [], env = {}) {
   return new Promise((resolve, reject) => {
@@ -161,6 +166,8 @@ export function startChild(script, args = [], env = {}) {
         child.stdout.off('data', onData);
         resolve({
           port: Number(match[1]),
+          /** What it printed up to LISTENING (e.g. a `REDIS_ADDR` line). */
+          output,
           child,
           stop: () =>
             new Promise((done) => {

@@ -1,82 +1,162 @@
-// Benchmark 4, request overhead: an authenticated GET on Express +
-// express-session + connect-redis (baseline) against the same app with
-// sessionguard's middleware and Redis registry (bench/servers/overhead-app.mjs).
-// Each server runs in its own child process; autocannon runs here. Rounds
-// alternate between the two (order rotated each round) after a warm-up of
-// each; rps is the mean over a round, p99 the round's latency p99.
+// Benchmark 4, request overhead: an authenticated GET, five servers side by
+// side (bench/servers/overhead-app.mjs, each in its own child process, so
+// autocannon in this process never shares their event loop):
+//
+//   Redis:  (a) express-session + connect-redis (the baseline)
+//           (b) the same + sessionguard's middleware and the Redis registry (the connect-redis path)
+//           (c) express-session + the sessionguard store (createRedisSessionStore), its own registry
+//   memory: (d) express-session's MemoryStore (the baseline)
+//           (e) the same + sessionguard's middleware and the memory registry
+//
+// Timings: after a warm-up of each, ROUNDS rounds; in each round every server
+// is loaded once, in an order rotated every round, so no server always runs
+// first or after the same neighbour. A ratio is taken within each round
+// (contender ÷ its baseline in the same round) and reported as the median of
+// the rounds and their spread (min–max): a busy machine moves both sides of a
+// round together far more than it moves one.
+//
+// Counts, which machine noise cannot blur: Redis `MONITOR` while each Redis
+// server answers (1) a second of the same load (one session hammered, as in
+// the timed rounds: activity is written at most once a second, so nearly
+// every request is a read) and (2) a few requests more than a second apart
+// (each one records activity: the most a request costs). Round trips are the
+// commands the server's connection sent; commands of work add every command
+// run inside their Lua scripts.
 import autocannon from 'autocannon';
-import { at, deleteByPrefix, ensureBuilt, median, printTable, redisClient, round, smoke, startChild, writeResults } from './lib.mjs';
+import { at, deleteByPrefix, ensureBuilt, median, printTable, range, REDIS_URL, redisClient, round, smoke, startChild, writeResults } from './lib.mjs';
+import { countCommands, startMonitor, typicalRequest } from './redis-monitor.mjs';
 
-const ROUNDS = smoke ? 1 : 3;
-const DURATION = smoke ? 1 : 5;
-const WARMUP = smoke ? 1 : 2;
+const ROUNDS = smoke ? 1 : Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 7);
+const DURATION = smoke ? 0.5 : Number(process.env.BENCH_OVERHEAD_SECONDS ?? 4);
+const WARMUP = smoke ? 0.3 : 2;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const SPARSE = smoke ? 1 : 3;
+const UNDER_LOAD = smoke ? 200 : 5000;
 const PREFIX = `sgbench:overhead:${process.pid}:${Date.now()}:`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const CONTENDERS = [
+  { key: 'baseline', label: 'express-session + connect-redis', mode: 'baseline', redis: true },
+  { key: 'registry', label: '+ sessionguard middleware, Redis registry (connect-redis path)', mode: 'registry', redis: true, baseline: 'baseline' },
+  { key: 'store', label: 'express-session + sessionguard store', mode: 'store', redis: true, baseline: 'baseline' },
+  { key: 'memoryBaseline', label: "express-session's MemoryStore", mode: 'memory-baseline', redis: false },
+  { key: 'memory', label: '+ sessionguard middleware, memory registry', mode: 'memory', redis: false, baseline: 'memoryBaseline' },
+];
+
+/** Targets of issue 14 (req/s ratio to the baseline of the same kind, counts per request under load). */
+const TARGETS = {
+  registry: { rps: 0.9, roundTrips: 'baseline + 1', commands: 4 },
+  store: { rps: 1.0, roundTrips: 1, commands: 3 },
+  memory: { rps: 0.9 },
+};
 
 async function signIn(port, username) {
-  const response = await fetch(`http://127.0.0.1:${port}/login`, {
+  const origin = `http://127.0.0.1:${port}`;
+  const response = await fetch(`${origin}/login`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-SessionGuard': '1', Origin: `http://127.0.0.1:${port}` },
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-SessionGuard': '1', Origin: origin },
     body: JSON.stringify({ username, password: 'bench' }),
   });
   if (!response.ok) throw new Error(`sign-in failed on :${port}: ${response.status} ${await response.text()}`);
   const cookie = response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-  const check = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { cookie, Accept: 'application/json' } });
+  const check = await fetch(`${origin}/api/me`, { headers: { cookie, Accept: 'application/json' } });
   if (check.status !== 200) throw new Error(`authenticated GET failed on :${port}: ${check.status} ${await check.text()}`);
   return cookie;
 }
 
-function load(port, cookie, duration) {
+function load(port, cookie, duration, amount) {
   return autocannon({
     url: `http://127.0.0.1:${port}/api/me`,
     connections: CONNECTIONS,
-    duration,
+    ...(amount ? { amount } : { duration }),
     headers: { cookie, accept: 'application/json' },
   });
 }
 
+async function start(contender) {
+  // A concurrent rebuild of dist/ (another `npm test`) can take the packages away for a moment.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      contender.server = await startChild(at('bench/servers/overhead-app.mjs'), [], { MODE: contender.mode, PREFIX: `${PREFIX}${contender.key}:` });
+      contender.address = /REDIS_ADDR (\S+)/.exec(contender.server.output)?.[1] ?? null;
+      contender.cookie = await signIn(contender.server.port, `bench-${contender.key}`);
+      return;
+    } catch (error) {
+      console.log(`${contender.key}: attempt ${attempt + 1} failed: ${String(error.message).split('\n')[0]}`);
+      await contender.server?.stop();
+      contender.server = null;
+      await sleep(3000);
+    }
+  }
+  console.log(`${contender.key}: NOT MEASURED`);
+  process.exitCode = 1;
+}
+
+/** MONITOR while `send` runs; the counts of the contender's connection per request. */
+async function count(contender, send) {
+  const monitor = await startMonitor(REDIS_URL);
+  const started = Date.now();
+  const requests = await send();
+  const seconds = (Date.now() - started) / 1000;
+  const counts = countCommands(await monitor.stop(), [contender.address]);
+  const typical = typicalRequest(counts, requests);
+  return {
+    requests,
+    seconds: round(seconds, 2),
+    // Everything, the coalesced activity writes included.
+    roundTripsPerRequest: round(counts.roundTrips / requests, 3),
+    commandsPerRequest: round(counts.commands / requests, 3),
+    // A request that writes nothing (nearly all of them under load), and how many wrote.
+    typical: { roundTripsPerRequest: round(typical.roundTripsPerRequest, 3), commandsPerRequest: round(typical.commandsPerRequest, 3) },
+    writes: typical.writes,
+    byCommand: counts.byCommand,
+  };
+}
+
 export async function run() {
   ensureBuilt();
-  const contenders = [
-    { key: 'baseline', label: 'express-session + connect-redis', mode: 'baseline' },
-    { key: 'sessionguard', label: '+ sessionguard middleware, Redis registry', mode: 'sessionguard' },
-  ];
+  const contenders = CONTENDERS.map((c) => ({ ...c, rounds: [] }));
   const redis = await redisClient();
   try {
-    for (const contender of contenders) {
-      // A concurrent rebuild of dist/ (another `npm test`) can take the packages away for a moment.
-      for (let attempt = 0; attempt < 3 && !contender.cookie; attempt++) {
-        try {
-          contender.server = await startChild(at('bench/servers/overhead-app.mjs'), [], { MODE: contender.mode, PREFIX: `${PREFIX}${contender.key}:` });
-          contender.cookie = await signIn(contender.server.port, `bench-${contender.key}`);
-        } catch (error) {
-          console.log(`${contender.key}: attempt ${attempt + 1} failed: ${String(error.message).split('\n')[0]}`);
-          await contender.server?.stop();
-          contender.server = null;
-          await new Promise((resolve) => setTimeout(resolve, 3000));
-        }
-      }
-      if (!contender.server) {
-        console.log(`${contender.key}: NOT MEASURED`);
-        process.exitCode = 1;
-      }
-      contender.rounds = [];
-    }
-    const live = contenders.filter((contender) => contender.server);
+    // Started together (each its own process), so the bench does not wait five times.
+    await Promise.all(contenders.map((contender) => start(contender)));
+    const live = contenders.filter((c) => c.server);
     for (const contender of live) await load(contender.server.port, contender.cookie, WARMUP);
-    for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
-      const order = roundIndex % 2 ? [...live].reverse() : live;
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = live.map((_, i) => live[(i + r) % live.length]);
       for (const contender of order) {
         const result = await load(contender.server.port, contender.cookie, DURATION);
-        contender.rounds.push({
+        contender.rounds[r] = {
           rps: round(result.requests.average, 1),
           p50: result.latency.p50,
           p99: result.latency.p99,
           requests: result.requests.total,
           non2xx: result.non2xx,
           errors: result.errors + result.timeouts,
-        });
+        };
       }
+    }
+    // The counts, once the timings are taken (MONITOR slows Redis down).
+    for (const contender of live.filter((c) => c.redis && c.address)) {
+      contender.counts = {
+        // A fixed number of requests, all answered before MONITOR stops: none is in flight at either end.
+        underLoad: await count(contender, async () => {
+          const result = await load(contender.server.port, contender.cookie, null, UNDER_LOAD);
+          if (result.non2xx || result.errors) throw new Error(`${contender.key}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+          return result.requests.total;
+        }),
+        sparse: await count(contender, async () => {
+          for (let i = 0; i < SPARSE; i++) {
+            // More than the 1 s granularity apart: each request records its activity.
+            await sleep(smoke ? 50 : 1100);
+            const res = await fetch(`http://127.0.0.1:${contender.server.port}/api/me`, { headers: { cookie: contender.cookie, accept: 'application/json' } });
+            // The whole answer: express-session's touch runs before the response ends.
+            await res.text();
+            if (res.status !== 200) throw new Error(`${contender.key}: ${res.status}`);
+          }
+          return SPARSE;
+        }),
+      };
     }
   } finally {
     for (const contender of contenders) await contender.server?.stop();
@@ -86,32 +166,80 @@ export async function run() {
   }
 
   const figures = {};
-  for (const contender of contenders) {
-    if (!contender.rounds.length) continue;
-    figures[contender.key] = {
-      label: contender.label,
-      rps: round(contender.rounds.reduce((sum, r) => sum + r.rps, 0) / contender.rounds.length, 1),
-      p50Ms: median(contender.rounds.map((r) => r.p50)),
-      p99Ms: median(contender.rounds.map((r) => r.p99)),
-      non2xx: contender.rounds.reduce((sum, r) => sum + r.non2xx, 0),
-      errors: contender.rounds.reduce((sum, r) => sum + r.errors, 0),
-      rounds: contender.rounds,
+  for (const c of contenders) {
+    if (!c.rounds.length) continue;
+    const rps = c.rounds.map((r) => r.rps);
+    figures[c.key] = {
+      label: c.label,
+      rpsMedian: round(median(rps), 1),
+      rpsRange: range(rps),
+      p50Ms: median(c.rounds.map((r) => r.p50)),
+      p99Ms: median(c.rounds.map((r) => r.p99)),
+      non2xx: c.rounds.reduce((sum, r) => sum + r.non2xx, 0),
+      errors: c.rounds.reduce((sum, r) => sum + r.errors, 0),
+      rounds: c.rounds,
+      ...(c.counts ? { counts: c.counts } : {}),
     };
   }
-  const base = figures.baseline;
-  const sg = figures.sessionguard;
-  const ratio = base && sg ? sg.rps / base.rps : null;
-  const ratios = { sessionguardRpsVsBaseline: round(ratio, 3), p99VsBaseline: base && sg && base.p99Ms ? round(sg.p99Ms / base.p99Ms, 3) : null };
-  const target = { limit: 0.9, met: ratio == null ? null : ratio >= 0.9 };
-
-  const rows = [['app', 'req/s (mean)', 'p50 ms', 'p99 ms', 'req/s per round', 'non-2xx', 'errors', 'req/s vs baseline']];
-  for (const f of Object.values(figures)) {
-    rows.push([f.label, f.rps.toFixed(0), f.p50Ms, f.p99Ms, f.rounds.map((r) => r.rps.toFixed(0)).join(' / '), f.non2xx, f.errors, base ? `${((f.rps / base.rps) * 100).toFixed(1)}%` : '—']);
+  const ratios = {};
+  for (const c of contenders) {
+    const base = c.baseline && figures[c.baseline];
+    const mine = figures[c.key];
+    if (!base || !mine) continue;
+    const perRound = mine.rounds.map((r, i) => r.rps / base.rounds[i].rps);
+    ratios[c.key] = { of: c.baseline, median: round(median(perRound), 3), range: range(perRound).map((v) => round(v, 3)), perRound: perRound.map((v) => round(v, 3)) };
   }
-  printTable(`Authenticated GET, autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION} s each (servers in child processes)`, rows);
-  if (ratio != null) console.log(`target: sessionguard keeps ≥ 90% of the baseline's req/s: ${(ratio * 100).toFixed(1)}% → ${target.met ? 'met' : 'MISSED'}`);
-  writeResults('overhead', { rounds: ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS, figures, ratios, target });
-  return { figures, ratios, target };
+  const base = figures.baseline?.counts?.underLoad;
+  const targets = {};
+  for (const [key, target] of Object.entries(TARGETS)) {
+    const ratio = ratios[key]?.median ?? null;
+    // A request that writes nothing (nearly all under load); the coalesced writes are reported beside it.
+    const counts = figures[key]?.counts?.underLoad?.typical;
+    const roundTripLimit = target.roundTrips === 'baseline + 1' ? (base ? base.typical.roundTripsPerRequest + 1 : null) : target.roundTrips;
+    targets[key] = {
+      rps: { limit: target.rps, value: ratio, met: ratio == null ? null : ratio >= target.rps },
+      ...(target.commands
+        ? {
+            roundTrips: { limit: roundTripLimit, value: counts?.roundTripsPerRequest ?? null, met: counts && roundTripLimit != null ? counts.roundTripsPerRequest <= roundTripLimit : null },
+            commands: { limit: target.commands, value: counts?.commandsPerRequest ?? null, met: counts ? counts.commandsPerRequest <= target.commands : null },
+            writesPerSecond: figures[key].counts.underLoad.writes / figures[key].counts.underLoad.seconds,
+          }
+        : {}),
+    };
+  }
+
+  const fmtRange = ([lo, hi], digits = 0) => (lo == null ? '—' : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`);
+  const rows = [['app', 'req/s (median of rounds)', 'req/s range', 'p50 ms', 'p99 ms', 'ratio to its baseline (median)', 'ratio range', 'non-2xx', 'errors']];
+  for (const [key, f] of Object.entries(figures)) {
+    const ratio = ratios[key];
+    rows.push([f.label, f.rpsMedian.toFixed(0), fmtRange(f.rpsRange), f.p50Ms, f.p99Ms, ratio ? `${ratio.median.toFixed(3)}×` : '—', ratio ? fmtRange(ratio.range, 3) : '—', f.non2xx, f.errors]);
+  }
+  printTable(`Authenticated GET, autocannon ${CONNECTIONS} connections, ${ROUNDS} rotated rounds of ${DURATION} s each (servers in child processes)`, rows);
+  const countRows = [['app', 'round trips / request', 'commands / request', 'with the coalesced writes: round trips', 'commands', 'activity writes / s', 'each request an activity write: round trips', 'commands', 'commands seen, under load']];
+  for (const f of Object.values(figures)) {
+    if (!f.counts) continue;
+    const { underLoad, sparse } = f.counts;
+    countRows.push([
+      f.label,
+      underLoad.typical.roundTripsPerRequest,
+      underLoad.typical.commandsPerRequest,
+      underLoad.roundTripsPerRequest.toFixed(3),
+      underLoad.commandsPerRequest.toFixed(3),
+      (underLoad.writes / underLoad.seconds).toFixed(2),
+      sparse.roundTripsPerRequest,
+      sparse.commandsPerRequest,
+      Object.entries(underLoad.byCommand).map(([name, n]) => `${name} ${n}`).join(', '),
+    ]);
+  }
+  printTable('Redis work per authenticated request, from MONITOR (scripts\' inner commands included)', countRows);
+  for (const [key, t] of Object.entries(targets)) {
+    const parts = [`req/s ≥ ${t.rps.limit}× its baseline: ${t.rps.value ?? '—'} → ${t.rps.met == null ? 'not measured' : t.rps.met ? 'met' : 'MISSED'}`];
+    if (t.roundTrips) parts.push(`round trips ≤ ${t.roundTrips.limit}: ${t.roundTrips.value ?? '—'} → ${t.roundTrips.met ? 'met' : 'MISSED'}`);
+    if (t.commands) parts.push(`commands ≤ ${t.commands.limit}: ${t.commands.value ?? '—'} → ${t.commands.met ? 'met' : 'MISSED'}`);
+    console.log(`target, ${figures[key]?.label ?? key}: ${parts.join('; ')}`);
+  }
+  writeResults('overhead', { rounds: ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS, figures, ratios, targets });
+  return { figures, ratios, targets };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

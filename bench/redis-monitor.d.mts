@@ -16,5 +16,9 @@ export function startMonitor(url?: string): Promise<Monitor>;
 export function countCommands(
   seen: MonitoredCommand[],
   clients: string[],
-): { roundTrips: number; commands: number; byCommand: Record<string, number> };
+): { roundTrips: number; commands: number; byCommand: Record<string, number>; scripts: Array<{ inner: string[] }> };
+export function typicalRequest(
+  counts: ReturnType<typeof countCommands>,
+  requests: number,
+): { roundTripsPerRequest: number; commandsPerRequest: number; writes: number };
 export function clientAddress(clientInfo: unknown): string;

@@ -88,14 +88,53 @@ export function countCommands(seen, clients) {
   let roundTrips = 0;
   let commands = 0;
   const byCommand = {};
+  /** Every script call, with the commands it ran. */
+  const scripts = [];
   for (const entry of seen) {
     if (!from.has(entry.client)) continue;
     if (!entry.lua) roundTrips += 1;
     commands += 1;
     const name = entry.lua ? `lua ${entry.command}` : entry.command;
     byCommand[name] = (byCommand[name] ?? 0) + 1;
+    if (!entry.lua && (entry.command === 'EVALSHA' || entry.command === 'EVAL')) scripts.push({ inner: [] });
+    else if (entry.lua && scripts.length) scripts.at(-1).inner.push(entry.command);
   }
-  return { roundTrips, commands, byCommand };
+  return { roundTrips, commands, byCommand, scripts };
+}
+
+/** Commands that change data: a script that ran one of them wrote. */
+const WRITES = new Set(['SET', 'HSET', 'ZADD', 'PEXPIREAT', 'PEXPIRE', 'EXPIRE', 'DEL', 'ZREM']);
+/** Commands that read a session. */
+const READS = new Set(['GET', 'HGETALL', 'HMGET']);
+
+/**
+ * The cost of a request that writes nothing, from counts taken over
+ * `requests` requests: the writes a few of them made (activity, coalesced to
+ * once a second per session) taken out, as the extra commands of a script
+ * that read and wrote over one that only read, and the extra calls of
+ * scripts that only wrote (the store's background index refresh). Returns the
+ * typical round trips and commands per request and how many writes there were.
+ */
+export function typicalRequest(counts, requests) {
+  const reads = counts.scripts.filter((s) => !s.inner.some((c) => WRITES.has(c)));
+  const readInner = reads.length ? Math.min(...reads.map((s) => s.inner.length)) : 0;
+  let extraCommands = 0;
+  let extraRoundTrips = 0;
+  let writes = 0;
+  for (const script of counts.scripts) {
+    if (!script.inner.some((c) => WRITES.has(c))) continue;
+    writes += 1;
+    if (script.inner.some((c) => READS.has(c))) extraCommands += script.inner.length - readInner;
+    else {
+      extraCommands += 1 + script.inner.length;
+      extraRoundTrips += 1;
+    }
+  }
+  return {
+    roundTripsPerRequest: (counts.roundTrips - extraRoundTrips) / requests,
+    commandsPerRequest: (counts.commands - extraCommands) / requests,
+    writes,
+  };
 }
 
 /** The `ip:port` Redis sees for a connection, from `CLIENT INFO` (Redis 6.2+): pass the reply. */

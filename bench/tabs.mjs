@@ -27,7 +27,7 @@ const DESIGNS = [
 
 const isPageLoad = (key) => /^GET \/(sg|dss)$/.test(key) || key.endsWith('.js');
 
-async function simulate(browser, base, design, tabs) {
+async function simulate(browser, base, design, tabs, minutes) {
   const context = await browser.newContext();
   await context.clock.install({ time: START });
   let inFlight = 0;
@@ -68,7 +68,7 @@ async function simulate(browser, base, design, tabs) {
     }
     // What opening the tabs cost (page loads apart), then count the 30 minutes alone.
     const opening = await (await fetch(`${base}/__counts`)).json();
-    const steps = (MINUTES * 60) / STEP_SECONDS;
+    const steps = (minutes * 60) / STEP_SECONDS;
     for (let step = 0; step < steps; step++) {
       await Promise.all(
         pages.map((page) =>
@@ -93,8 +93,13 @@ async function simulate(browser, base, design, tabs) {
   }
 }
 
-export async function run() {
-  ensureBuilt();
+/**
+ * Starts the counting server and Chromium, runs `designs` (keys of DESIGNS)
+ * with each of `tabCounts` tabs over `minutes` simulated minutes, and returns
+ * the figures by design and number of tabs (exact request counts). Used by
+ * run() below and by test/bench/tabs.test.ts (a short run inside `npm test`).
+ */
+export async function measureTabs({ minutes = MINUTES, tabCounts = TAB_COUNTS, warnAfter = WARN_AFTER, expireAfter = EXPIRE_AFTER, designs = DESIGNS.map((d) => d.key) } = {}) {
   // A concurrent rebuild of dist/ (another `npm test`) can take the packages away for a moment:
   // try a few times before reporting sessionguard as not measurable.
   let server;
@@ -105,7 +110,7 @@ export async function run() {
       await server.stop();
       await new Promise((resolve) => setTimeout(resolve, 3000));
     }
-    server = await startChild(at('bench/servers/tabs-app.mjs'), [], { WARN_AFTER: String(WARN_AFTER), EXPIRE_AFTER: String(EXPIRE_AFTER) });
+    server = await startChild(at('bench/servers/tabs-app.mjs'), [], { WARN_AFTER: String(warnAfter), EXPIRE_AFTER: String(expireAfter) });
     base = `http://127.0.0.1:${server.port}`;
     hasGuard =
       (await fetch(`${base}/session/ping`, { method: 'POST' })).status !== 404 &&
@@ -115,15 +120,14 @@ export async function run() {
   const browser = await launchChromium();
   const figures = {};
   try {
-    for (const design of DESIGNS) {
+    for (const design of DESIGNS.filter((d) => designs.includes(d.key))) {
       if (design.key === 'sessionguard' && !hasGuard) {
         console.log('sessionguard: NOT MEASURED, @sessionguard/express or the client script is not built');
-        process.exitCode = 1;
         continue;
       }
       figures[design.key] = { label: design.label, byTabs: {} };
-      for (const tabs of TAB_COUNTS) {
-        const { counts, opening, errors, state } = await simulate(browser, base, design, tabs);
+      for (const tabs of tabCounts) {
+        const { counts, opening, errors, state } = await simulate(browser, base, design, tabs, minutes);
         const library = Object.entries(counts).filter(([key]) => !isPageLoad(key));
         const openingLibrary = Object.entries(opening).filter(([key]) => !isPageLoad(key));
         const pageLoads = Object.entries(opening).filter(([key]) => isPageLoad(key));
@@ -143,7 +147,13 @@ export async function run() {
     await browser.close();
     await server.stop();
   }
+  return figures;
+}
 
+export async function run() {
+  ensureBuilt();
+  const figures = await measureTabs();
+  if (!figures.sessionguard) process.exitCode = 1;
   const rows = [['design', ...TAB_COUNTS.map((n) => `${n} tab${n > 1 ? 's' : ''}`), `${TAB_COUNTS.at(-1)} tabs ÷ 1 tab`, 'while opening the tabs', 'requests by path (most tabs)']];
   for (const design of DESIGNS) {
     const f = figures[design.key];

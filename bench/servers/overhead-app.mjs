@@ -1,11 +1,17 @@
 // The server for bench/overhead.mjs, run as a child process so the load
-// generator never shares its event loop. MODE=baseline: Express +
-// express-session + connect-redis. MODE=sessionguard: the same, plus
-// sessionguard's middleware with the Redis registry. PREFIX: the Redis key
-// prefix (unique per run, deleted by the bench afterwards).
+// generator never shares its event loop. MODE:
+// - baseline:        Express + express-session + connect-redis
+// - registry:        the same, plus sessionguard's middleware with the Redis registry (the connect-redis path)
+// - store:           Express + express-session + the sessionguard store (createRedisSessionStore), its own registry
+// - memory-baseline: Express + express-session's MemoryStore
+// - memory:          the same, plus sessionguard's middleware with the memory registry
+// PREFIX: the Redis key prefix (unique per run, deleted by the bench afterwards).
 //
-// Routes: POST /login {"username"} signs in; GET /api/me is the measured
-// authenticated request. Prints "LISTENING <port>" once ready.
+// The guard's modes set express-session up through guard.session(), as the
+// README does (it makes the store fail closed, and tells the sessionguard store
+// which requests are activity). Routes: POST /login {"username"} signs in;
+// GET /api/me is the measured authenticated request. Prints "REDIS_ADDR <ip:port>"
+// (its one Redis connection, as MONITOR shows it) and "LISTENING <port>" once ready.
 import express from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
@@ -14,32 +20,42 @@ import { importPackage } from '../lib.mjs';
 
 const MODE = process.env.MODE ?? 'baseline';
 const PREFIX = process.env.PREFIX ?? 'sgbench:overhead:';
-const SECRET = 'bench-overhead-secret-0123456789abcdef0123456789ab';
+const SECRET = 'bench-overhead-secret-0123456789abcdefghijklmn';
+const onRedis = !MODE.startsWith('memory');
 
-const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
-client.on('error', (error) => console.error(`overhead-app redis: ${error.message}`));
-await client.connect();
-const store = new RedisStore({ client, prefix: `${PREFIX}sess:` });
+let client = null;
+if (onRedis) {
+  client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  client.on('error', (error) => console.error(`overhead-app redis: ${error.message}`));
+  await client.connect();
+  const info = String(await client.sendCommand(['CLIENT', 'INFO']));
+  console.log(`REDIS_ADDR ${/(?:^|\s)addr=(\S+)/.exec(info)?.[1]}`);
+}
 
+const timing = { warnAfter: 13 * 60, expireAfter: 15 * 60, absoluteTimeout: 12 * 60 * 60 };
+const sessionOptions = { secret: SECRET, resave: false, saveUninitialized: false, cookie: { sameSite: 'lax' } };
 let guard = null;
-if (MODE === 'sessionguard') {
+let store;
+if (MODE === 'baseline' || MODE === 'registry') store = new RedisStore({ client, prefix: `${PREFIX}sess:` });
+if (MODE === 'memory-baseline' || MODE === 'memory') store = new session.MemoryStore();
+if (MODE === 'registry' || MODE === 'store' || MODE === 'memory') {
   const { createSessionGuard } = await importPackage('@sessionguard/express');
-  const { createRedisRegistry } = await importPackage('@sessionguard/express/redis');
-  const registry = createRedisRegistry({ client, prefix: `${PREFIX}sg:` });
-  guard = createSessionGuard({
-    secret: SECRET,
-    warnAfter: 13 * 60,
-    expireAfter: 15 * 60,
-    absoluteTimeout: 12 * 60 * 60,
-    loginUrl: '/login',
-    registry,
-    store,
-  });
+  const options = { secret: SECRET, ...timing, loginUrl: '/login', logger: { info() {}, warn() {}, error: console.error } };
+  if (MODE === 'registry') {
+    const { createRedisRegistry } = await importPackage('@sessionguard/express/redis');
+    guard = createSessionGuard({ ...options, registry: createRedisRegistry({ client, prefix: `${PREFIX}sg` }), store });
+  } else if (MODE === 'store') {
+    const { createRedisSessionStore } = await importPackage('@sessionguard/express/redis');
+    store = createRedisSessionStore({ client, prefix: `${PREFIX}sg` });
+    guard = createSessionGuard({ ...options, store });
+  } else {
+    guard = createSessionGuard({ ...options, store });
+  }
 }
 
 const app = express();
 app.disable('x-powered-by');
-app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store, cookie: { sameSite: 'lax' } }));
+app.use(guard ? guard.session({ ...sessionOptions, store }, { production: false, warn: () => {} }) : session({ ...sessionOptions, store }));
 if (guard) app.use(guard.middleware);
 
 app.post('/login', express.json({ limit: '1kb' }), async (req, res, next) => {
@@ -71,6 +87,6 @@ app.use((error, _req, res, _next) => {
 
 const server = app.listen(0, '127.0.0.1', () => console.log(`LISTENING ${server.address().port} ${MODE}`));
 process.on('SIGTERM', () => {
-  server.close(() => client.quit().finally(() => process.exit(0)));
+  server.close(() => (client ? client.quit() : Promise.resolve()).finally(() => process.exit(0)));
   server.closeAllConnections?.();
 });

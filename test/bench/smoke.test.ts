@@ -60,8 +60,15 @@ describe('benchmarks, smoke mode', { timeout: 150_000 }, () => {
   it('activity dispatches events in Chromium and reports the cost per event', async () => {
     const output = await smoke('activity');
     expect(tableRows(output).length).toBeGreaterThanOrEqual(4);
-    const activity = figures('activity') as { figures: Record<string, { mousemoveLoopMs: number; pageErrors: string[] }> };
+    const activity = figures('activity') as {
+      figures: Record<string, { mousemoveLoopMs: number; pageErrors: string[]; paced: { medianNs: number; rangeNs: number[] } }>;
+      ratios: { paced: number | null };
+    };
     expect(activity.figures.baseline!.mousemoveLoopMs).toBeGreaterThan(0);
+    // The paced figure is the primary one, with its spread; a ratio is never negative.
+    expect(activity.figures.sessionguard!.paced.rangeNs).toHaveLength(2);
+    if (activity.ratios.paced !== null) expect(activity.ratios.paced).toBeGreaterThanOrEqual(0);
+    expect(output).not.toMatch(/-\d+(\.\d+)?×/);
     expect(activity.figures.sessionguard!.pageErrors).toEqual([]);
     expect(activity.figures.reactIdleTimer!.pageErrors).toEqual([]);
   });
@@ -75,20 +82,38 @@ describe('benchmarks, smoke mode', { timeout: 150_000 }, () => {
     expect(tabs.figures.perTabTimer!.byTabs['2']!.requests).toBeGreaterThan(tabs.figures.perTabTimer!.byTabs['1']!.requests);
   });
 
-  it('overhead loads both Express apps with autocannon', async () => {
+  it('overhead loads the five Express apps with autocannon and counts their Redis work from MONITOR', async () => {
     const output = await smoke('overhead');
-    expect(tableRows(output).length).toBeGreaterThanOrEqual(3);
-    const overhead = figures('overhead') as { figures: Record<string, { rps: number; non2xx: number }> };
-    expect(overhead.figures.baseline!.rps).toBeGreaterThan(0);
-    expect(overhead.figures.baseline!.non2xx).toBe(0);
-    expect(overhead.figures.sessionguard!.rps).toBeGreaterThan(0);
-    expect(overhead.figures.sessionguard!.non2xx).toBe(0);
+    expect(tableRows(output).length).toBeGreaterThanOrEqual(8);
+    type Counts = { roundTripsPerRequest: number; commandsPerRequest: number };
+    const overhead = figures('overhead') as {
+      figures: Record<string, { rpsMedian: number; non2xx: number; counts?: { underLoad: Counts; sparse: Counts } }>;
+      ratios: Record<string, { median: number }>;
+    };
+    for (const key of ['baseline', 'registry', 'store', 'memoryBaseline', 'memory']) {
+      expect(overhead.figures[key]!.rpsMedian).toBeGreaterThan(0);
+      expect(overhead.figures[key]!.non2xx).toBe(0);
+    }
+    for (const key of ['registry', 'store', 'memory']) expect(overhead.ratios[key]!.median).toBeGreaterThan(0);
+    // Counts do not depend on the machine: the baseline's GET and EXPIRE, the store's one script.
+    expect(overhead.figures.baseline!.counts!.underLoad.roundTripsPerRequest).toBe(2);
+    expect(overhead.figures.store!.counts!.underLoad.roundTripsPerRequest).toBeLessThan(1.05);
+    expect(overhead.figures.store!.counts!.sparse).toEqual(expect.objectContaining({ roundTripsPerRequest: 1 }));
   });
 
   it('session-bytes measures bytes per session in Redis and keeps one account bounded', async () => {
     const output = await smoke('session-bytes');
     expect(tableRows(output).length).toBeGreaterThanOrEqual(4);
-    const bytes = figures('sessionBytes') as { scenarios: Record<string, { memoryUsagePerSession: number; recordKeys?: number }> };
+    const bytes = figures('sessionBytes') as {
+      scenarios: Record<string, { memoryUsagePerSession: number; recordKeys?: number }>;
+      comparison: { layouts: Record<string, { bytesPerSession: number; keys: number; sessions: number }> };
+    };
+    // (a) connect-redis alone, (b) + the registry, (c) the sessionguard store: one, three and two keys per session.
+    const { layouts } = bytes.comparison;
+    expect(layouts.connectRedis!.keys).toBe(layouts.connectRedis!.sessions);
+    expect(layouts.connectRedisRegistry!.keys).toBe(3 * layouts.connectRedisRegistry!.sessions);
+    expect(layouts.store!.keys).toBe(2 * layouts.store!.sessions);
+    for (const layout of Object.values(layouts)) expect(layout.bytesPerSession).toBeGreaterThan(0);
     expect(Object.keys(bytes.scenarios).length).toBeGreaterThanOrEqual(4);
     for (const scenario of Object.values(bytes.scenarios)) expect(scenario.memoryUsagePerSession).toBeGreaterThan(0);
     // One account signing in over and over holds at most maxSessionsPerUser (100) records.

@@ -152,7 +152,9 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     session(sessionOptions = {} as SessionOptions, checkOptions) {
       checkWithPolicy(sessionOptions, checkOptions);
       if (!sessionOptions.store) return expressSession(sessionOptions);
-      const store = failClosedStore(sessionOptions.store, { timeout: resolved.storeTimeout });
+      // The sessionguard store fails closed by itself (its commandTimeout): no second timer per call.
+      const given = sessionOptions.store as typeof sessionOptions.store & { failsClosed?: boolean };
+      const store = given.failsClosed === true ? given : failClosedStore(given, { timeout: resolved.storeTimeout });
       ctx.useStore(store);
       const middleware = expressSession({ ...sessionOptions, store });
       return announceRequests(ctx, store, middleware);

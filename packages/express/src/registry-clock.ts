@@ -61,11 +61,21 @@ function guarded<T>(operation: string, timeoutMs: number, run: () => Promise<T>)
 export function bridgeRegistryClock(inner: SessionRegistry, raw: SessionRegistry, timeoutMs: number, now: () => number): BridgedRegistry {
   const hasClock = typeof raw.clock === 'function';
   let best: { offset: number; roundTrip: number; at: number } | null = null;
+  /**
+   * A lower bound of the offset: the registry read its clock before the
+   * answer came back, so `registryNow - receivedAt` is never more than the
+   * truth. The hint for coalescing uses it, so a busy event loop (answers
+   * received late) never makes the hint run ahead of Redis's clock and write
+   * activity more often than the granularity allows.
+   */
+  let lower: { offset: number; at: number } | null = null;
 
   const learn = (registryNow: number | null, sentAt: number, receivedAt: number) => {
     if (registryNow === null || !Number.isFinite(registryNow)) return;
     const sample = { offset: registryNow - (sentAt + receivedAt) / 2, roundTrip: receivedAt - sentAt, at: receivedAt };
     if (!best || sample.roundTrip <= best.roundTrip || receivedAt - best.at > SAMPLE_LIFETIME_MS || receivedAt < best.at) best = sample;
+    const bound = registryNow - receivedAt;
+    if (!lower || bound >= lower.offset || receivedAt - lower.at > SAMPLE_LIFETIME_MS || receivedAt < lower.at) lower = { offset: bound, at: receivedAt };
   };
   /** The offset, measured first when there is none yet (one `clock()` call per process). */
   const offset = async (): Promise<number> => {
@@ -150,7 +160,7 @@ export function bridgeRegistryClock(inner: SessionRegistry, raw: SessionRegistry
   };
   if (typeof raw.check === 'function') {
     bridged.check = async (ref: SessionRef, request: CheckRequest) => {
-      const hint = hasClock && best ? now() + known() : hasClock ? null : now();
+      const hint = hasClock ? (lower ? now() + Math.floor(lower.offset) : null) : now();
       const sentAt = now();
       const answer = await guarded('check', timeoutMs, () => raw.check!(ref, { ...request, clockHint: hint }));
       learn(answer?.now ?? null, sentAt, now());

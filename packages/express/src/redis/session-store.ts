@@ -32,7 +32,7 @@ import type { CheckRequest, CheckResult, SessionRecord, SessionRecordPatch, Sess
 import { scriptCaller, type AnyRedisRegistryClient } from './client-adapter.js';
 import { storeLockKey, storeSessionKey, storeUserKey } from './keys.js';
 import { createScriptRunner, type ScriptRunner } from './run-script.js';
-import { decodeValue, encodeData, encodeHead, headNumber, userJson, type StoredData } from './store-codec.js';
+import { asciiJson, decodeValue, encodeData, encodeHead, encodeSaveData, headNumber, userJson, type StoredData } from './store-codec.js';
 import {
   INDEX_BEGIN_CREATE,
   INDEX_BEGIN_REVOKE_USER,
@@ -137,6 +137,12 @@ function signedInUser(session: StoredData): { userId: string; authHash: string |
  * registry (`store.registry`). Create it with {@link createRedisSessionStore}.
  */
 export class RedisSessionStore extends Store {
+  /**
+   * Every call fails closed by itself, within `commandTimeout`, with
+   * SessionStoreUnavailableError (what `failClosedStore` would add):
+   * `guard.session()` does not wrap it again.
+   */
+  readonly failsClosed = true;
   /** The same store as the guard's registry: pass the store itself as the guard's `store` option, or this as `registry`. */
   readonly registry: SessionRegistry & { usePolicy(policy: Policy): void };
   readonly #run: ScriptRunner;
@@ -311,24 +317,22 @@ export class RedisSessionStore extends Store {
     const signedIn = signedInUser(data);
     const pending = this.#pending.get(data);
     if (pending !== undefined) this.#pending.delete(data);
-    const verbatim = JSON.stringify(data);
     const key = [this.#sessionKey(sid)];
     const policy = this.#policy;
     if (!signedIn) {
       const ttl = this.#anonymousTtl(data);
       if (ttl <= 0) return this.#destroy(sid);
-      const reply = await this.#run(STORE_SAVE, key, ['', '', verbatim, '', String(ttl), '', '', '', '0', String(this.#grace), '0'], (value) => value);
+      const reply = await this.#run(STORE_SAVE, key, ['', '', encodeData(data, null), '', String(ttl), '', '', '', '0', String(this.#grace), '0', ''], (value) => value);
       const [outcome, recordJson] = (Array.isArray(reply) ? reply.map(text) : []) as [string?, string?];
       if (outcome === 'dropped' && recordJson) await this.#removeMember(JSON.parse(recordJson)[0] as string, sid);
       return;
     }
-    const implied = encodeData(data, signedIn);
-    const tail = implied === verbatim ? '' : `,${JSON.stringify(signedIn.authHash)}]`;
+    const { verbatim, rest, createdAt } = encodeSaveData(data, signedIn);
     const args = [
       userJson(signedIn.userId),
-      implied,
+      rest ?? '',
       verbatim,
-      tail,
+      `,${asciiJson(signedIn.authHash)}]`,
       '0',
       pending !== undefined && policy ? `@${pending}` : '',
       policy ? String(policy.expireAfter) : '',
@@ -336,6 +340,7 @@ export class RedisSessionStore extends Store {
       policy ? String(policy.granularity) : '0',
       String(this.#grace),
       policy ? String(this.#margin(policy)) : '0',
+      createdAt === null ? '' : String(createdAt),
     ];
     const reply = await this.#run(STORE_SAVE, key, args, (value) => value);
     const [outcome, , score] = (Array.isArray(reply) ? reply.map(text) : []) as [string?, string?, string?];

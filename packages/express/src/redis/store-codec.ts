@@ -3,7 +3,7 @@
  * express-session data and, once signed in, its registry record, together.
  *
  * ```
- * S1,<lastActivity>,<createdAt>,<retainUntil>,<indexScore>,<n>,<record JSON, n bytes><data>
+ * S1,<lastActivity>,<createdAt>,<retainUntil>,<indexScore>,<n>,<record JSON, n bytes, ASCII><data>
  * A1,<data>                                   (a session nobody is signed in to)
  * ```
  *
@@ -14,10 +14,12 @@
  * authenticatedAt, ip, userAgent, authHash]`; a script that must check the
  * user compares the JSON text of the user id at its start, byte for byte,
  * and never parses it. `<data>` is express-session's JSON (`cookie` and the
- * app's fields). The guard's own `sessionguard` entry is usually implied by
+ * app's fields), its cookie's repeated fields written as one control
+ * character each. The guard's own `sessionguard` entry is usually implied by
  * the record (same user and auth hash): then it is left out and only its
- * `createdAt` is kept, as `g<createdAt>` before the JSON. An empty `<data>`:
- * a record created without session data yet (express-session saves it next).
+ * `createdAt` is kept, as `g<its difference to the record's>` before the
+ * JSON. An empty `<data>`: a record created without session data yet
+ * (express-session saves it next).
  *
  * A string rather than a hash: Redis keeps a hash with a value over 64 bytes
  * (express-session's JSON always is) as a hashtable, one allocation per
@@ -49,14 +51,23 @@ export type DecodedValue = SignedInValue | AnonymousValue;
 
 const HEAD = /^S1,([^,]*),([^,]*),([^,]*),([^,]*),(\d+),/;
 
-/** The JSON array of a record's fields after the head. */
+/**
+ * JSON with every character outside ASCII escaped (`\uXXXX`): its length in
+ * UTF-16 code units is its length in bytes, so the head's byte count needs
+ * no encoding to compute or to use.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The JSON array of a record's fields after the head (ASCII only). */
 export function encodeRecordJson(record: SessionRecord): string {
-  return JSON.stringify([record.userId, record.publicId, record.authenticatedAt, record.ip, record.userAgent, record.authHash]);
+  return asciiJson([record.userId, record.publicId, record.authenticatedAt, record.ip, record.userAgent, record.authHash]);
 }
 
 /** The JSON text a record's user id starts with: what the scripts compare to check the user. */
 export function userJson(userId: string): string {
-  return JSON.stringify(userId);
+  return asciiJson(userId);
 }
 
 /** A timestamp as written in the head: the decimal form JavaScript reads back with `Number()`. */
@@ -76,51 +87,89 @@ export function encodeHead(record: SessionRecord, indexScore: number): { head: s
     headNumber('createdAt', record.createdAt),
     headNumber('retainUntil', record.retainUntil),
     headNumber('indexScore', indexScore),
-    String(Buffer.byteLength(recordJson, 'utf8')),
+    String(recordJson.length),
   ].join(',');
   return { head: `${head},`, recordJson };
 }
 
 /**
- * The data part of a value: express-session's session as JSON, with the
- * guard's entry left out when the record implies it (`g<createdAt>` kept).
+ * What express-session's JSON always repeats (its cookie's fields), each
+ * written as one control character: `JSON.stringify` never emits a raw
+ * control character (it escapes them), so the tokens cannot meet the data
+ * and the JSON comes back exactly. About 60 bytes less per session.
  */
-export function encodeData(data: StoredData, record: Pick<SessionRecord, 'userId' | 'authHash'> | null): string {
+const TOKENS: ReadonlyArray<readonly [string, string]> = [
+  ['{"cookie":{', '\u0001'],
+  ['"originalMaxAge":', '\u0002'],
+  ['"expires":', '\u0003'],
+  ['"httpOnly":true', '\u0004'],
+  ['"path":"/"', '\u0005'],
+  ['"sameSite":', '\u0006'],
+  ['"secure":', '\u0007'],
+  ['null', '\u000e'],
+];
+const TOKEN_OF = new Map(TOKENS.map(([text, token]) => [text, token]));
+const TEXT_OF = new Map(TOKENS.map(([text, token]) => [token, text]));
+const TOKENIZE = new RegExp(TOKENS.map(([text]) => text.replace(/[{}"\/]/g, (c) => `\\${c}`)).join('|'), 'g');
+// eslint-disable-next-line no-control-regex -- the tokens are control characters on purpose
+const DETOKENIZE = /[\u0001-\u0007\u000e]/g;
+
+const tokenize = (json: string) => json.replace(TOKENIZE, (text) => TOKEN_OF.get(text)!);
+const detokenize = (text: string) => text.replace(DETOKENIZE, (token) => TEXT_OF.get(token)!);
+
+/**
+ * The data part of a value: express-session's session as JSON (its common
+ * fields tokenized), with the guard's entry left out when the record implies
+ * it: `g<createdAt - record createdAt>` kept instead.
+ */
+export function encodeData(data: StoredData, record: Pick<SessionRecord, 'userId' | 'authHash' | 'createdAt'> | null): string {
   const guard = data.sessionguard as Record<string, unknown> | undefined;
   if (record && guard && typeof guard === 'object' && impliedBy(guard, record)) {
     const { sessionguard: _implied, ...rest } = data;
-    return `g${String(guard.createdAt)}${JSON.stringify(rest)}`;
+    return `g${String((guard.createdAt as number) - record.createdAt)}${tokenize(JSON.stringify(rest))}`;
   }
-  return JSON.stringify(data);
+  return tokenize(JSON.stringify(data));
 }
 
-/** True when the guard's entry is exactly `{ userId, createdAt, authHash? }` of the record, in that order. */
-function impliedBy(guard: Record<string, unknown>, record: Pick<SessionRecord, 'userId' | 'authHash'>): boolean {
+/**
+ * The data part for a save, when the record is not known here (only the
+ * script sees it): the verbatim form, and, when the guard's entry has the
+ * shape a record implies, the rest without it and its createdAt, for the
+ * script to use when the record's user and auth hash match (see save).
+ */
+export function encodeSaveData(data: StoredData, signedIn: { userId: string; authHash: string | null }): { verbatim: string; rest: string | null; createdAt: number | null } {
+  const verbatim = tokenize(JSON.stringify(data));
+  const guard = data.sessionguard as Record<string, unknown> | undefined;
+  if (!guard || typeof guard !== 'object' || !impliedBy(guard, { ...signedIn, createdAt: guard.createdAt as number })) return { verbatim, rest: null, createdAt: null };
+  const { sessionguard: _implied, ...rest } = data;
+  return { verbatim, rest: tokenize(JSON.stringify(rest)), createdAt: guard.createdAt as number };
+}
+
+/**
+ * True when the guard's entry is exactly `{ userId, createdAt, authHash? }`
+ * of the record, in that order, its createdAt a whole number of milliseconds
+ * from the record's (the delta comes back exactly).
+ */
+function impliedBy(guard: Record<string, unknown>, record: Pick<SessionRecord, 'userId' | 'authHash' | 'createdAt'>): boolean {
   const keys = Object.keys(guard);
   const expected = record.authHash === null ? ['userId', 'createdAt'] : ['userId', 'createdAt', 'authHash'];
   if (keys.length !== expected.length || keys.some((key, i) => key !== expected[i])) return false;
-  if (guard.userId !== record.userId || typeof guard.createdAt !== 'number' || !Number.isFinite(guard.createdAt)) return false;
-  if (String(guard.createdAt).includes('{')) return false;
+  if (guard.userId !== record.userId || typeof guard.createdAt !== 'number') return false;
+  if (!Number.isSafeInteger(guard.createdAt) || !Number.isSafeInteger(record.createdAt)) return false;
   return record.authHash === null || guard.authHash === record.authHash;
 }
 
-function decodeData(text: string, record: Pick<SessionRecord, 'userId' | 'authHash'> | null): StoredData | null {
+function decodeData(text: string, record: Pick<SessionRecord, 'userId' | 'authHash' | 'createdAt'> | null): StoredData | null {
   if (text === '') return null;
   if (text.startsWith('g') && record) {
-    const brace = text.indexOf('{');
-    const createdAt = Number(text.slice(1, brace));
-    const rest = JSON.parse(text.slice(brace)) as StoredData;
+    // The JSON starts at its first `{` or at the token of `{"cookie":{`.
+    const start = text.search(/[{\u0001]/);
+    const createdAt = record.createdAt + Number(text.slice(1, start));
+    const rest = JSON.parse(detokenize(text.slice(start))) as StoredData;
     // The guard's entry goes back where express-session's JSON had it: hashes of the session compare equal.
     return { ...rest, sessionguard: { userId: record.userId, createdAt, ...(record.authHash === null ? {} : { authHash: record.authHash }) } };
   }
-  return JSON.parse(text) as StoredData;
-}
-
-/** The length in bytes of a UTF-8 string's first `chars` UTF-16 units, and back: the head counts bytes. */
-function sliceBytes(value: string, start: number, bytes: number): { text: string; end: number } {
-  const buffer = Buffer.from(value.slice(start), 'utf8');
-  const text = buffer.subarray(0, bytes).toString('utf8');
-  return { text, end: start + text.length };
+  return JSON.parse(detokenize(text)) as StoredData;
 }
 
 /** Decodes a stored value; throws a TypeError on anything else. */
@@ -133,7 +182,9 @@ export function decodeValue(value: string, sessionId: string): DecodedValue {
   const head = HEAD.exec(value);
   if (!head) throw new TypeError('not a sessionguard session value');
   const [, last, created, retain, score, length] = head;
-  const { text: recordJson, end } = sliceBytes(value, head[0].length, Number(length));
+  // The record JSON is ASCII: its byte count is its length.
+  const end = head[0].length + Number(length);
+  const recordJson = value.slice(head[0].length, end);
   const [userId, publicId, authenticatedAt, ip, userAgent, authHash] = JSON.parse(recordJson) as [
     string,
     string,
@@ -159,5 +210,5 @@ export function decodeValue(value: string, sessionId: string): DecodedValue {
 
 /** `A1,` and the data: an anonymous value. */
 export function encodeAnonymous(data: StoredData): string {
-  return `A1,${JSON.stringify(data)}`;
+  return `A1,${encodeData(data, null)}`;
 }

@@ -155,10 +155,13 @@ return { 'live', '', int(now), v, score }
 
 /**
  * save: express-session's `set`. KEYS: session. ARGV: userJson ('' for data
- * nobody is signed in to), data (the guard's entry implied), data (verbatim),
- * the record's JSON tail when the entry is implied (',<authHash>]'),
- * anonymous TTL (ms), activity ('' none, '<age>', '@<instant>'),
- * expireAfter (''), absoluteTimeout (''), granularity, grace, margin.
+ * nobody is signed in to), data without the guard's entry ('' when it cannot
+ * be implied), data (verbatim), the record's JSON tail the entry implies
+ * (',<authHash>]'), anonymous TTL (ms), activity ('' none, '<age>',
+ * '@<instant>'), expireAfter (''), absoluteTimeout (''), granularity, grace,
+ * margin, the entry's createdAt. The entry is left out (only
+ * `g<createdAt - record's>` kept) when the record has the same auth hash
+ * and a whole-millisecond createdAt.
  *
  * Signed-in data is written only into a live record of the same user
  * (within the limits, not past retainUntil), in the same step as the check:
@@ -190,7 +193,12 @@ local absolute = num(ARGV[8])
 if idle and pastLimits(s, now, idle, absolute) then return { 'refused', 'expired' } end
 if s.retain <= now then return { 'refused', 'ended' } end
 local tail = ARGV[4]
-if tail ~= '' and string.sub(s.rec, -#tail) == tail then s.data = ARGV[2] else s.data = ARGV[3] end
+local createdAt = num(ARGV[12])
+if ARGV[2] ~= '' and string.sub(s.rec, -#tail) == tail and createdAt and s.created == math.floor(s.created) then
+  s.data = 'g' .. int(createdAt - s.created) .. ARGV[2]
+else
+  s.data = ARGV[3]
+end
 local wrote, score = false, ''
 if idle then wrote, score = recordActivity(s, activityAt(ARGV[6], now), idle, absolute, tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])) end
 if wrote then
@@ -249,8 +257,9 @@ if old then
     local s = parseS(old)
     if s then data = s.data end
     if string.sub(data, 1, 1) == 'g' then
-      local brace = string.find(data, '{', 1, true)
-      data = brace and string.sub(data, brace) or ''
+      -- The JSON starts at its first '{', or at the token of '{"cookie":{' (the byte 1).
+      local start = string.find(data, '[{' .. string.char(1) .. ']')
+      data = start and string.sub(data, start) or ''
     end
   end
 end

@@ -402,8 +402,13 @@ describe('GET /session/events: the end channel seam', () => {
     expect(app.guard.push).toEqual({ streams: 0, timers: 0 });
   });
 
-  it('warns at start-up when the registry is not its own (shared, as on Redis) and there is no end channel', async () => {
-    await start();
+  it('warns at start-up when the registry is shared (it has a clock of its own, as on Redis) and there is no end channel', async () => {
+    await start({ wrapRegistry: (registry) => ({ ...registry, clock: async () => Date.now() }) });
     expect(app.logs.filter((line) => line.level === 'warn' && line.message.startsWith('push: no end channel'))).toHaveLength(1);
+  });
+
+  it('does not warn for a memory registry the app created itself: it is this process’s alone', async () => {
+    await start();
+    expect(app.logs.filter((line) => line.message.startsWith('push: no end channel'))).toEqual([]);
   });
 });

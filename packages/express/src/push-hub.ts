@@ -151,9 +151,10 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
   const warn = (message: string, error: unknown, fields: Record<string, unknown> = {}) =>
     logger.warn(`push: ${message}`, { ...fields, ...describeError(error) });
 
-  if (!channel && !options.ownsRegistry) {
-    // A registry of its own is usually shared by several processes (Redis): without a channel, a stream hears
+  if (!channel && typeof options.registry.clock === 'function') {
+    // A registry with a clock of its own is shared by several processes (Redis): without a channel, a stream hears
     // only the ends of the process that holds it (and the timeouts); ends elsewhere reach its page at the next ping.
+    // A memory registry (no clock) is this process's alone, whoever created it.
     logger.warn('push: no end channel: session ends reach only the streams of the process where they happen', {
       hint: 'with more than one process, pass push: { channel: createRedisEndChannel({ client }) } from @sessionguard/express/redis',
     });

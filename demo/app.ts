@@ -53,7 +53,8 @@ export interface DemoApp {
 }
 
 export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: Stores): DemoApp {
-  const clock = createClock();
+  // The stores' clock when they have one: a Redis registry decides on the clock it is given, which must be this one.
+  const clock = stores.clock ?? createClock();
   const guard = createSessionGuard({
     secret: config.secrets,
     warnAfter: config.warnAfter,

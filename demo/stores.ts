@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { SessionRegistry } from '@sessionguard/express';
 import type { DemoConfig } from './config.js';
 import { log } from './logger.js';
+import { createClock, type Clock } from './test-clock.js';
 import { createMemoryCredentialStore, createRedisCredentialStore, type CredentialStore } from './users.js';
 
 export interface Stores {
@@ -17,6 +18,12 @@ export interface Stores {
   registry: SessionRegistry | undefined;
   /** The users' passwords. */
   credentials: CredentialStore;
+  /**
+   * With `SESSIONGUARD_TEST_CLOCK` and Redis: the test clock, which the Redis
+   * registry's scripts then compare with instead of Redis's own `TIME`, so
+   * moving it moves the registry's time too. The app uses it as its clock.
+   */
+  clock?: Clock;
   close(): Promise<void>;
 }
 
@@ -59,9 +66,11 @@ export async function createStores(config: DemoConfig): Promise<Stores> {
   // Every key is scoped to the signing secret: the processes of one deployment share sessions and
   // passwords; another deployment (or a test run with its own secret) on the same Redis starts afresh.
   const prefix = `sessionguard-demo:${secretScope(config.secrets)}`;
+  const clock = config.testClock ? createClock() : undefined;
   return {
+    ...(clock ? { clock } : {}),
     sessionStore: new RedisStore({ client, prefix: `${prefix}:sess:` }),
-    registry: createRedisRegistry({ client, prefix: `${prefix}:registry`, commandTimeout: 1000 }),
+    registry: createRedisRegistry({ client, prefix: `${prefix}:registry`, commandTimeout: 1000, ...(clock ? { clock: clock.now } : {}) }),
     credentials: createRedisCredentialStore(client, `${prefix}:password:`),
     async close() {
       await client.close().catch(() => client.destroy());

@@ -77,7 +77,8 @@ async function start(contender) {
   // A concurrent rebuild of dist/ (another `npm test`) can take the packages away for a moment.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      contender.server = await startChild(at('bench/servers/overhead-app.mjs'), [], { MODE: contender.mode, PREFIX: `${PREFIX}${contender.key}:` });
+      // In production mode, as apps run (the guard's development-only checks stay out of the figures).
+      contender.server = await startChild(at('bench/servers/overhead-app.mjs'), [], { MODE: contender.mode, PREFIX: `${PREFIX}${contender.key}:`, NODE_ENV: 'production' });
       contender.address = /REDIS_ADDR (\S+)/.exec(contender.server.output)?.[1] ?? null;
       contender.cookie = await signIn(contender.server.port, `bench-${contender.key}`);
       return;

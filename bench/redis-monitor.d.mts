@@ -16,9 +16,9 @@ export function startMonitor(url?: string): Promise<Monitor>;
 export function countCommands(
   seen: MonitoredCommand[],
   clients: string[],
-): { roundTrips: number; commands: number; byCommand: Record<string, number>; scripts: Array<{ inner: string[] }> };
+): { roundTrips: number; commands: number; byCommand: Record<string, number>; scripts: Array<{ command: string; inner: string[] }> };
 export function typicalRequest(
   counts: ReturnType<typeof countCommands>,
   requests: number,
-): { roundTripsPerRequest: number; commandsPerRequest: number; writes: number };
+): { roundTripsPerRequest: number; commandsPerRequest: number; writes: number; retried: number };
 export function clientAddress(clientInfo: unknown): string;

@@ -96,7 +96,7 @@ export function countCommands(seen, clients) {
     commands += 1;
     const name = entry.lua ? `lua ${entry.command}` : entry.command;
     byCommand[name] = (byCommand[name] ?? 0) + 1;
-    if (!entry.lua && (entry.command === 'EVALSHA' || entry.command === 'EVAL')) scripts.push({ inner: [] });
+    if (!entry.lua && (entry.command === 'EVALSHA' || entry.command === 'EVAL')) scripts.push({ command: entry.command, inner: [] });
     else if (entry.lua && scripts.length) scripts.at(-1).inner.push(entry.command);
   }
   return { roundTrips, commands, byCommand, scripts };
@@ -116,12 +116,19 @@ const READS = new Set(['GET', 'HGETALL', 'HMGET']);
  * typical round trips and commands per request and how many writes there were.
  */
 export function typicalRequest(counts, requests) {
-  const reads = counts.scripts.filter((s) => !s.inner.some((c) => WRITES.has(c)));
-  const readInner = reads.length ? Math.min(...reads.map((s) => s.inner.length)) : 0;
-  let extraCommands = 0;
-  let extraRoundTrips = 0;
+  // A script call that ran nothing was refused (NOSCRIPT: another client flushed the script cache) and
+  // sent again as EVAL: one round trip and one command more, once per script per flush.
+  const retried = counts.scripts.filter((s) => s.inner.length === 0);
+  const ran = counts.scripts.filter((s) => s.inner.length > 0);
+  const reads = ran.filter((s) => !s.inner.some((c) => WRITES.has(c)));
+  // The read scripts' usual size: the most frequent count of inner commands.
+  const sizes = new Map();
+  for (const s of reads) sizes.set(s.inner.length, (sizes.get(s.inner.length) ?? 0) + 1);
+  const readInner = [...sizes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
+  let extraCommands = retried.length;
+  let extraRoundTrips = retried.length;
   let writes = 0;
-  for (const script of counts.scripts) {
+  for (const script of ran) {
     if (!script.inner.some((c) => WRITES.has(c))) continue;
     writes += 1;
     if (script.inner.some((c) => READS.has(c))) extraCommands += script.inner.length - readInner;
@@ -134,6 +141,7 @@ export function typicalRequest(counts, requests) {
     roundTripsPerRequest: (counts.roundTrips - extraRoundTrips) / requests,
     commandsPerRequest: (counts.commands - extraCommands) / requests,
     writes,
+    retried: retried.length,
   };
 }
 

@@ -8,7 +8,7 @@ import { createAccountActions, type AccountActions } from './login.js';
 import { isSessionEndedError, isSessionStoreUnavailableError } from './errors.js';
 import { failClosedStore } from './fail-closed-store.js';
 import { createRequireRecentSignIn } from './freshness.js';
-import { announceRequests } from './store-requests.js';
+import { announceRequests, coalesceTouches } from './store-requests.js';
 import { createMiddleware, respondEnded, respondStoreUnavailable } from './middleware.js';
 import { resolveOptions, type SessionGuardOptions } from './options.js';
 import { createEventsHandler } from './events-router.js';
@@ -154,7 +154,7 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
       if (!sessionOptions.store) return expressSession(sessionOptions);
       // The sessionguard store fails closed by itself (its commandTimeout): no second timer per call.
       const given = sessionOptions.store as typeof sessionOptions.store & { failsClosed?: boolean };
-      const store = given.failsClosed === true ? given : failClosedStore(given, { timeout: resolved.storeTimeout });
+      const store = given.failsClosed === true ? given : coalesceTouches(failClosedStore(given, { timeout: resolved.storeTimeout }));
       ctx.useStore(store);
       const middleware = expressSession({ ...sessionOptions, store });
       return announceRequests(ctx, store, middleware);

@@ -68,9 +68,11 @@ export interface ScriptCaller {
    * Runs `script` with `EVALSHA`, and with `EVAL` when the node answers
    * `NOSCRIPT`; resolves with the raw reply. `signal` is aborted when the
    * caller gives up: node-redis then withdraws a command still queued, and
-   * neither client sends the `EVAL` fallback any more.
+   * neither client sends the `EVAL` fallback any more. `null` for a script
+   * that may harmlessly run late (a read, a coalesced activity write within
+   * the limits): the per-request calls skip the cost of a signal.
    */
-  call(script: RegistryScript, keys: string[], args: string[], signal: AbortSignal): Promise<unknown>;
+  call(script: RegistryScript, keys: string[], args: string[], signal: AbortSignal | null): Promise<unknown>;
 }
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
@@ -82,7 +84,7 @@ function nodeRedisCaller(client: RedisRegistryClient): ScriptCaller {
     kind: 'node-redis',
     keyPrefix: '',
     async call(script, keys, args, signal) {
-      const scoped = client.withCommandOptions({ abortSignal: signal });
+      const scoped = signal ? client.withCommandOptions({ abortSignal: signal }) : client;
       const options = { keys, arguments: args };
       try {
         return await scoped.evalSha(script.sha, options);
@@ -109,7 +111,7 @@ function ioRedisCaller(client: IoRedisRegistryClient, factory: string): ScriptCa
       } catch (error) {
         if (!isNoScript(error)) throw error;
         // Nothing could withdraw the EVAL once handed to ioredis: past the timeout, do not send it at all.
-        signal.throwIfAborted();
+        signal?.throwIfAborted();
         return client.eval(script.source, keys.length, ...keys, ...args);
       }
     },

@@ -21,26 +21,45 @@ export function clockArgument(clock: (() => number) | null): string[] {
  */
 export function createScriptRunner(caller: ScriptCaller, options: { commandTimeout: number; clock: (() => number) | null; label: string }): ScriptRunner {
   const { commandTimeout, clock, label } = options;
-  return async function run<T>(script: RegistryScript, keys: string[], args: string[], parse: (reply: unknown) => T): Promise<T> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+  return function run<T>(script: RegistryScript, keys: string[], args: string[], parse: (reply: unknown) => T): Promise<T> {
+    // One promise, settled by whichever comes first: the reply or the timeout (no Promise.race per call).
+    return new Promise<T>((resolve, reject) => {
+      const controller = script.lateIsHarmless ? null : new AbortController();
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
         // node-redis withdraws the command if it still waits in its queue; once written, its reply is ignored.
-        controller.abort();
+        controller?.abort();
         reject(new SessionStoreUnavailableError(`Redis did not answer ${script.name} within ${commandTimeout} ms`));
       }, commandTimeout);
       timer.unref?.();
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (isSessionStoreUnavailableError(error)) return reject(error);
+        const reason = error instanceof Error ? error.message : String(error);
+        reject(new SessionStoreUnavailableError(`${label} ${script.name} failed: ${reason}`, { cause: error }));
+      };
+      let pending: Promise<unknown>;
+      try {
+        pending = caller.call(script, keys, clock ? [...args, ...clockArgument(clock)] : args, controller?.signal ?? null);
+      } catch (error) {
+        return fail(error);
+      }
+      pending.then((reply) => {
+        if (settled) return;
+        let value: T;
+        try {
+          value = parse(reply);
+        } catch (error) {
+          return fail(error);
+        }
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      }, fail);
     });
-    const attempt = async () => parse(await caller.call(script, keys, [...args, ...clockArgument(clock)], controller.signal));
-    try {
-      return await Promise.race([attempt(), timedOut]);
-    } catch (error) {
-      if (isSessionStoreUnavailableError(error)) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SessionStoreUnavailableError(`${label} ${script.name} failed: ${reason}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
   };
 }

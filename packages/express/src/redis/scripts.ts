@@ -49,6 +49,12 @@ export interface RegistryScript {
   readonly source: string;
   /** SHA1 of the source, as `SCRIPT LOAD` would return it. */
   readonly sha: string;
+  /**
+   * True for a script that may run late harmlessly, after its caller gave up
+   * (a read; an activity write that checks the limits and only moves forward):
+   * sent without an abort signal, which costs a few microseconds per call.
+   */
+  readonly lateIsHarmless?: boolean;
 }
 
 const PRELUDE = `
@@ -78,9 +84,9 @@ local function syncIndexExpiry(idx, keep)
 end
 `;
 
-function script(name: string, body: string): RegistryScript {
+function script(name: string, body: string, lateIsHarmless = false): RegistryScript {
   const source = `${PRELUDE}\n${body.trim()}\n`;
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+  return { name, source, sha: createHash('sha1').update(source).digest('hex'), lateIsHarmless };
 }
 
 /**
@@ -326,29 +332,33 @@ export const CHECK = script(
   `
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
-local at = {}
-for i = 1, #fields, 2 do at[fields[i]] = i + 1 end
-local last = tonumber(fields[at.lastActivity])
-local created = tonumber(fields[at.createdAt])
-local retain = tonumber(fields[at.retainUntil])
+local last, created, retain, lastAt, retainAt
+for i = 1, #fields, 2 do
+  local name = fields[i]
+  if name == 'lastActivity' then
+    last = tonumber(fields[i + 1])
+    lastAt = i + 1
+  elseif name == 'createdAt' then
+    created = tonumber(fields[i + 1])
+  elseif name == 'retainUntil' then
+    retain = tonumber(fields[i + 1])
+    retainAt = i + 1
+  end
+end
 local idle = tonumber(ARGV[2])
 local absolute = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
-local function endOf(l)
-  if absolute then return math.min(l + idle, created + absolute) end
-  return l + idle
-end
--- The limits, once the clock is read: past them, the record is returned unchanged.
-local function pastLimits(n)
-  local idleEnd = last + idle
-  if math.min(idleEnd, absolute and (created + absolute) or idleEnd) > n then return nil end
-  if absolute and created + absolute <= idleEnd then return 'absolute' end
-  return 'idle'
-end
+local idleEnd = last + idle
+local absoluteEnd = absolute and (created + absolute) or idleEnd
+local sessionEnd = math.min(idleEnd, absoluteEnd)
 local now = INJECTED_NOW
-if not now and retain > endOf(last) then now = nowMs() end
+-- A record kept past the end its limits give (retainUntil later) needs the clock to decide.
+if not now and retain > sessionEnd then now = nowMs() end
+local function expired(n)
+  if absolute and absoluteEnd <= idleEnd then return { 'expired', 'absolute', int(n), unpack(fields) } end
+  return { 'expired', 'idle', int(n), unpack(fields) }
+end
 if now then
-  local reason = pastLimits(now)
-  if reason then return { 'expired', reason, int(now), unpack(fields) } end
+  if sessionEnd <= now then return expired(now) end
   if retain <= now then return false end
 end
 if ARGV[1] ~= '' then
@@ -357,18 +367,19 @@ if ARGV[1] ~= '' then
   if ARGV[5] == '' or tonumber(ARGV[5]) - age - last >= granularity then
     if not now then
       now = nowMs()
-      local reason = pastLimits(now)
-      if reason then return { 'expired', reason, int(now), unpack(fields) } end
+      if sessionEnd <= now then return expired(now) end
     end
     local activity = math.min(now, now - age)
     if activity - last >= granularity then
-      local newRetain = math.max(retain, endOf(activity))
-      fields[at.lastActivity] = int(activity)
-      fields[at.retainUntil] = int(newRetain)
-      redis.call('HSET', KEYS[1], 'lastActivity', fields[at.lastActivity], 'retainUntil', fields[at.retainUntil])
+      local newEnd = activity + idle
+      if absolute then newEnd = math.min(newEnd, created + absolute) end
+      local newRetain = math.max(retain, newEnd)
+      fields[lastAt] = int(activity)
+      fields[retainAt] = int(newRetain)
+      redis.call('HSET', KEYS[1], 'lastActivity', fields[lastAt], 'retainUntil', fields[retainAt])
       if newRetain > retain then
-        redis.call('PEXPIREAT', KEYS[1], fields[at.retainUntil])
-        redis.call('ZADD', KEYS[2], 'XX', fields[at.retainUntil], ARGV[6])
+        redis.call('PEXPIREAT', KEYS[1], fields[retainAt])
+        redis.call('ZADD', KEYS[2], 'XX', fields[retainAt], ARGV[6])
         redis.call('PEXPIREAT', KEYS[2], int(newRetain + tonumber(ARGV[7])), 'GT')
       end
     end
@@ -376,6 +387,7 @@ if ARGV[1] ~= '' then
 end
 return { 'live', '', now and int(now) or '', unpack(fields) }
 `,
+  true,
 );
 
 /** clock: Redis's clock (or the injected one), epoch milliseconds, as a string. */

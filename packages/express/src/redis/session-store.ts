@@ -296,15 +296,21 @@ export class RedisSessionStore extends Store {
     ];
     const reply = await this.#run(STORE_LOAD, [this.#sessionKey(sessionId)], args, (value) => value);
     if (reply === null || reply === undefined || reply === false) return null;
-    if (!Array.isArray(reply) || reply.length < 5) throw new TypeError('unexpected reply from Redis');
-    const [kind, reason, now, value, score] = reply.map(text) as [string, string, string, string, string];
-    const decoded = decodeValue(value, sessionId);
+    if (!Array.isArray(reply) || reply.length < 3) throw new TypeError('unexpected reply from Redis');
+    const kind = text(reply[0]);
+    const now = Number(reply[1]);
+    const decoded = decodeValue(text(reply[2]), sessionId);
+    // For 'expired', the limit it is past; for 'live', the index score due, if any.
+    const extra = reply[3] === undefined || reply[3] === null ? '' : text(reply[3]);
     if (kind === 'anon' || decoded.kind === 'anonymous') return decoded.kind === 'anonymous' ? decoded : null;
+    const reason = extra;
+    const score = kind === 'live' ? extra : '';
+    const value = text(reply[2]);
     if (score !== '') this.#refreshIndex(decoded.record.userId, sessionId, score);
     const check: CheckResult =
       kind === 'expired'
-        ? { state: 'expired', reason: reason === 'absolute' ? 'absolute' : 'idle', record: decoded.record, now: Number(now) }
-        : { state: 'live', record: decoded.record, now: Number(now) };
+        ? { state: 'expired', reason: reason === 'absolute' ? 'absolute' : 'idle', record: decoded.record, now }
+        : { state: 'live', record: decoded.record, now };
     return { kind: 'signed-in' as const, record: decoded.record, data: decoded.data, value, check };
   }
 

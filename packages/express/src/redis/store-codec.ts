@@ -109,13 +109,26 @@ const TOKENS: ReadonlyArray<readonly [string, string]> = [
   ['null', '\u000e'],
 ];
 const TOKEN_OF = new Map(TOKENS.map(([text, token]) => [text, token]));
-const TEXT_OF = new Map(TOKENS.map(([text, token]) => [token, text]));
+const TEXT_OF = new Map(TOKENS.map(([text, token]) => [token, text] as const));
 const TOKENIZE = new RegExp(TOKENS.map(([text]) => text.replace(/[{}"\/]/g, (c) => `\\${c}`)).join('|'), 'g');
-// eslint-disable-next-line no-control-regex -- the tokens are control characters on purpose
-const DETOKENIZE = /[\u0001-\u0007\u000e]/g;
+/** What each token character stands for, by its code (a loop over the text is 3× a regex replace, on every load). */
+const TEXT_BY_CODE: Array<string | undefined> = [];
+for (const [token, text] of TEXT_OF) TEXT_BY_CODE[token.charCodeAt(0)] = text;
 
 const tokenize = (json: string) => json.replace(TOKENIZE, (text) => TOKEN_OF.get(text)!);
-const detokenize = (text: string) => text.replace(DETOKENIZE, (token) => TEXT_OF.get(token)!);
+function detokenize(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 14) continue;
+    const replacement = TEXT_BY_CODE[code];
+    if (replacement === undefined) continue;
+    out += text.slice(from, i) + replacement;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
 
 /**
  * The data part of a value: express-session's session as JSON (its common
@@ -166,10 +179,28 @@ function decodeData(text: string, record: Pick<SessionRecord, 'userId' | 'authHa
     const start = text.search(/[{\u0001]/);
     const createdAt = record.createdAt + Number(text.slice(1, start));
     const rest = JSON.parse(detokenize(text.slice(start))) as StoredData;
-    // The guard's entry goes back where express-session's JSON had it: hashes of the session compare equal.
-    return { ...rest, sessionguard: { userId: record.userId, createdAt, ...(record.authHash === null ? {} : { authHash: record.authHash }) } };
+    // The guard's entry goes back in (last: express-session compares hashes of one loaded object, never across a save).
+    rest.sessionguard = record.authHash === null ? { userId: record.userId, createdAt } : { userId: record.userId, createdAt, authHash: record.authHash };
+    return rest;
   }
   return JSON.parse(detokenize(text)) as StoredData;
+}
+
+/**
+ * The fields of a record JSON, parsed once per distinct text: the same
+ * session's record comes back unchanged on every request (only its head
+ * moves), so a small cache saves a parse per load. Bounded; arrays are frozen
+ * (the decoder copies what it reads).
+ */
+const parsedRecords = new Map<string, readonly unknown[]>();
+const PARSED_RECORDS_MAX = 1024;
+function parseRecordJson(recordJson: string): readonly unknown[] {
+  const cached = parsedRecords.get(recordJson);
+  if (cached) return cached;
+  const parsed = Object.freeze(JSON.parse(recordJson) as unknown[]);
+  if (parsedRecords.size >= PARSED_RECORDS_MAX) parsedRecords.delete(parsedRecords.keys().next().value!);
+  parsedRecords.set(recordJson, parsed);
+  return parsed;
 }
 
 /** Decodes a stored value; throws a TypeError on anything else. */
@@ -185,7 +216,7 @@ export function decodeValue(value: string, sessionId: string): DecodedValue {
   // The record JSON is ASCII: its byte count is its length.
   const end = head[0].length + Number(length);
   const recordJson = value.slice(head[0].length, end);
-  const [userId, publicId, authenticatedAt, ip, userAgent, authHash] = JSON.parse(recordJson) as [
+  const [userId, publicId, authenticatedAt, ip, userAgent, authHash] = parseRecordJson(recordJson) as [
     string,
     string,
     number,

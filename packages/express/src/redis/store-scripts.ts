@@ -105,9 +105,9 @@ end
 local function expireAt(s) return int(math.ceil(s.retain)) end
 `;
 
-function script(name: string, body: string): RegistryScript {
+function script(name: string, body: string, lateIsHarmless = false): RegistryScript {
   const source = `${PRELUDE}\n${body.trim()}\n`;
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+  return { name, source, sha: createHash('sha1').update(source).digest('hex'), lateIsHarmless };
 }
 
 /**
@@ -115,13 +115,15 @@ function script(name: string, body: string): RegistryScript {
  * ARGV: userJson ('' for any user: express-session's get), expireAfter ('':
  * no limits known), absoluteTimeout (''), activity ('' none, '<age>' or
  * '@<instant>'), granularity, grace, margin. Returns false (no session, another
- * user's, past retainUntil), or {kind, reason, now, value, indexScore}: kind
- * 'anon' (a value nobody is signed in to), 'live' or 'expired' (past a limit,
- * reason 'idle'/'absolute', returned unchanged); indexScore the score to send
- * to the user's index ('' when none is due).
+ * user's, past retainUntil), or {kind, now, value, extra}: kind 'anon' (a
+ * value nobody is signed in to), 'live' or 'expired' (past a limit, returned
+ * unchanged, extra its reason 'idle'/'absolute'); for 'live', extra is the
+ * score to send to the user's index when one is due.
  *
  * Reads the value and Redis's clock, checks the limits, records activity
  * (coalesced) and refreshes the key's expiry: one script, one round trip.
+ * Kept lean, as it runs on every request: only the head's numbers are read
+ * (a pattern on the value's start) unless activity is due, about once a second.
  */
 export const STORE_LOAD = script(
   'load',
@@ -131,26 +133,40 @@ if not v then return false end
 local now = nowMs()
 if string.sub(v, 1, 3) ~= 'S1,' then
   if ARGV[1] ~= '' then return false end
-  return { 'anon', '', int(now), v, '' }
+  return { 'anon', now, v }
 end
-local s = parseS(v)
-if not s then return false end
-if ARGV[1] ~= '' and not isUser(s, ARGV[1]) then return false end
+local last, created, retain = string.match(v, '^S1,([^,]*),([^,]*),([^,]*),')
+last = tonumber(last)
+created = tonumber(created)
+retain = tonumber(retain)
 local idle = num(ARGV[2])
 local absolute = num(ARGV[3])
 if idle then
-  local reason = pastLimits(s, now, idle, absolute)
-  if reason then return { 'expired', reason, int(now), v, '' } end
+  local idleEnd = last + idle
+  local absoluteEnd = absolute and (created + absolute) or nil
+  if math.min(idleEnd, absoluteEnd or idleEnd) <= now then
+    if ARGV[1] ~= '' then
+      local s = parseS(v)
+      if not s or not isUser(s, ARGV[1]) then return false end
+    end
+    if absoluteEnd and absoluteEnd <= idleEnd then return { 'expired', now, v, 'absolute' } end
+    return { 'expired', now, v, 'idle' }
+  end
 end
-if s.retain <= now then return false end
+if retain <= now then return false end
+local activity = idle and activityAt(ARGV[4], now)
+if ARGV[1] == '' and not (activity and activity - last >= tonumber(ARGV[5])) then return { 'live', now, v } end
+local s = parseS(v)
+if not s or (ARGV[1] ~= '' and not isUser(s, ARGV[1])) then return false end
 local wrote, score = false, ''
-if idle then wrote, score = recordActivity(s, activityAt(ARGV[4], now), idle, absolute, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])) end
+if activity then wrote, score = recordActivity(s, activity, idle, absolute, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])) end
 if wrote then
   v = buildS(s)
   redis.call('SET', KEYS[1], v, 'PXAT', expireAt(s))
 end
-return { 'live', '', int(now), v, score }
+return { 'live', now, v, score }
 `,
+  true,
 );
 
 /**

@@ -10,7 +10,7 @@ import express from 'express';
 import session from 'express-session';
 import type { AddressInfo } from 'node:net';
 import { createRedisSessionStore, type RedisSessionStore } from '../../packages/express/src/redis/index.js';
-import { createSessionGuard, type SessionGuard } from '../../packages/express/src/index.js';
+import { createMemoryRegistry, createSessionGuard, type SessionGuard } from '../../packages/express/src/index.js';
 import { SDK, startTestApp, type TestApp } from '../../packages/express/src/test-app.js';
 import { type AnyRedisClient, deleteKeysUnder, keysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
 
@@ -214,5 +214,17 @@ describe('sessionguard store through guard.session(): the load is the check', ()
     } finally {
       await new Promise((resolve) => other.close(resolve));
     }
+  });
+});
+
+describe('sessionguard store: set up wrong, told at once', () => {
+  it('refuses another registry beside it, and a guard.session() store the guard does not know', () => {
+    const store = createRedisSessionStore({ client, prefix: uniquePrefix('store-config') });
+    const options = { secret: SECRET, warnAfter: 30, expireAfter: 60, logger: quiet };
+    expect(() => createSessionGuard({ ...options, store, registry: createMemoryRegistry() })).toThrow(/registry.*its own registry/);
+    expect(createSessionGuard({ ...options, store, registry: store.registry }).registry).toBe(store.registry);
+    expect(createSessionGuard({ ...options, store }).registry).toBe(store.registry);
+    const unaware = createSessionGuard(options);
+    expect(() => unaware.session({ secret: SECRET, store, resave: false, saveUninitialized: false }, { production: false, warn: () => {} })).toThrow(/give it to createSessionGuard/);
   });
 });

@@ -10,7 +10,7 @@ import { failClosedStore } from './fail-closed-store.js';
 import { createRequireRecentSignIn } from './freshness.js';
 import { announceRequests, coalesceTouches } from './store-requests.js';
 import { createMiddleware, respondEnded, respondStoreUnavailable } from './middleware.js';
-import { resolveOptions, type SessionGuardOptions } from './options.js';
+import { resolveOptions, sessionGuardStoreRegistry, type SessionGuardOptions } from './options.js';
 import { createEventsHandler } from './events-router.js';
 import { createPingRouter } from './ping-router.js';
 import { createPushHub } from './push-hub.js';
@@ -152,6 +152,11 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     session(sessionOptions = {} as SessionOptions, checkOptions) {
       checkWithPolicy(sessionOptions, checkOptions);
       if (!sessionOptions.store) return expressSession(sessionOptions);
+      // The sessionguard store keeps the records: signed-in sessions could not be saved into it otherwise.
+      const ownRegistry = sessionGuardStoreRegistry(sessionOptions.store);
+      if (ownRegistry && ownRegistry !== resolved.registry) {
+        throw new SessionGuardConfigError('store', 'of guard.session() is a sessionguard Redis store: give it to createSessionGuard too (`store`), it is the registry');
+      }
       // The sessionguard store fails closed by itself (its commandTimeout): no second timer per call.
       const given = sessionOptions.store as typeof sessionOptions.store & { failsClosed?: boolean };
       const store = given.failsClosed === true ? given : coalesceTouches(failClosedStore(given, { timeout: resolved.storeTimeout }));

@@ -315,6 +315,12 @@ export interface ResolvedOptions {
   now: () => number;
 }
 
+/** The registry of a sessionguard Redis store (`createRedisSessionStore`), or `undefined` for any other store. */
+export function sessionGuardStoreRegistry(store: unknown): SessionRegistry | undefined {
+  const registry = (store as { registry?: SessionRegistry } | null | undefined)?.registry;
+  return registry && typeof registry.check === 'function' && registry.guardsSaves === true ? registry : undefined;
+}
+
 /** The smallest secret length accepted, in characters (~192 bits of base64). */
 export const MIN_SECRET_LENGTH = 32;
 
@@ -512,8 +518,11 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     throw new SessionGuardConfigError('store', 'must be an express-session store (with destroy())');
   }
   // The sessionguard Redis store is its own registry: one key per session holds both.
-  const storeRegistry = (options.store as { registry?: SessionRegistry } | undefined)?.registry;
-  const registry = options.registry ?? (storeRegistry && typeof storeRegistry.check === 'function' ? storeRegistry : undefined);
+  const storeRegistry = sessionGuardStoreRegistry(options.store);
+  if (storeRegistry && options.registry !== undefined && options.registry !== storeRegistry) {
+    throw new SessionGuardConfigError('registry', 'must be left out (or be store.registry) with the sessionguard Redis store as `store`: the store is its own registry');
+  }
+  const registry = options.registry ?? storeRegistry;
   const loginUrl = resolveLoginUrl(options.loginUrl);
   const reauthenticateWithin = positive('reauthenticateWithin', options.reauthenticateWithin, 600);
   const retainExpiredFor = positive('retainExpiredFor', options.retainExpiredFor, 86_400);

@@ -293,7 +293,7 @@ export function describeRegistryContract(
       });
     });
 
-    describe.runIf(options.check ?? false)('check (the per-request call, on the registry\'s own clock)', () => {
+    describe.runIf(options.check ?? false)('check (skipped for registries without check(), such as the memory registry): the per-request call, on the registry\'s own clock', () => {
       const limits = (overrides: Partial<CheckRequest> = {}): CheckRequest => ({
         expireAfter: 60 * 60_000,
         absoluteTimeout: null,

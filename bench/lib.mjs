@@ -205,6 +205,35 @@ export async function deleteByPrefix(client, prefix) {
   return deleted;
 }
 
+/**
+ * Deletes what crashed earlier runs left under `namespace` (their keys are
+ * `<namespace><pid>:...`), but never the keys of a run still going: another
+ * bench, or `npm test`'s smoke run of it, may share this Redis right now.
+ * Keys of a pid alive on this machine are left alone. Returns how many went.
+ */
+export async function deleteStaleRuns(client, namespace) {
+  const pids = new Set();
+  const pattern = new RegExp(`^${namespace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+):`);
+  for await (const keys of client.scanIterator({ MATCH: `${namespace}*`, COUNT: 10_000 })) {
+    for (const key of keys) {
+      const pid = pattern.exec(String(key))?.[1];
+      if (pid) pids.add(Number(pid));
+    }
+  }
+  let deleted = 0;
+  for (const pid of pids) {
+    let alive = pid === process.pid;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (error) {
+      alive = alive || error.code === 'EPERM';
+    }
+    if (!alive) deleted += await deleteByPrefix(client, `${namespace}${pid}:`);
+  }
+  return deleted;
+}
+
 /** A connected node-redis client. */
 export async function redisClient(database = 0) {
   const { createClient } = await import('redis');

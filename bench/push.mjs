@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import {
   at,
   deleteByPrefix,
+  deleteStaleRuns,
   ensureBuilt,
   importPackage,
   importSourceEntry,
@@ -237,7 +238,8 @@ async function requestsPerHour(latencyP99Ms) {
 const children = [];
 const redis = await redisClient();
 try {
-  await deleteByPrefix(redis, NAMESPACE);
+  // Only what crashed runs left: a smoke run of this bench (npm test) may be running beside us.
+  await deleteStaleRuns(redis, NAMESPACE);
   const memoryServer = await startChild(SERVER, [], { MODE: 'memory', NODE_OPTIONS: '--expose-gc' });
   children.push(memoryServer);
   const base = `http://127.0.0.1:${memoryServer.port}`;
@@ -293,6 +295,6 @@ try {
   writeResults('push', { figures: { latency: { oneProcess, twoProcessesRedis: twoProcesses }, memory: cost, requestsPerHour: requests } });
 } finally {
   for (const child of children) await child.stop();
-  await deleteByPrefix(redis, NAMESPACE);
+  await deleteByPrefix(redis, PREFIX);
   await redis.close();
 }

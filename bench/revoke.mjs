@@ -18,7 +18,7 @@
 // run left under sgbench:revoke:.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { deleteByPrefix, ensureBuilt, importPackage, median, percentile, printTable, redisClient, round, smoke, writeResults } from './lib.mjs';
+import { deleteByPrefix, deleteStaleRuns, ensureBuilt, importPackage, median, percentile, printTable, redisClient, round, smoke, writeResults } from './lib.mjs';
 
 const SESSIONS = Number(process.env.BENCH_REVOKE_SESSIONS ?? (smoke ? 10_000 : 1_000_000));
 const USERS = Number(process.env.BENCH_REVOKE_USERS ?? SESSIONS / 10);
@@ -74,7 +74,8 @@ export async function run() {
   // also the registry's keys: the fairest case for the scan.
   const storeClient = await redisClient(STORE_DB);
   for (const c of [client, storeClient]) {
-    const stale = await deleteByPrefix(c, NAMESPACE);
+    // Only what crashed runs left: a smoke run of this bench (npm test) may be loading beside us.
+    const stale = await deleteStaleRuns(c, NAMESPACE);
     if (stale) console.log(`revoke: deleted ${stale} keys a previous run left under ${NAMESPACE}`);
   }
   const store = new RedisStore({ client: storeClient, prefix: `${PREFIX}sess:` });

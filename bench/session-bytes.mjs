@@ -56,7 +56,7 @@ import { RedisStore } from 'connect-redis';
 import { RESP_TYPES } from 'redis';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { deleteByPrefix, ensureBuilt, importPackage, importSourceEntry, printTable, redisClient, round, smoke, writeResults } from './lib.mjs';
+import { deleteByPrefix, deleteStaleRuns, ensureBuilt, importPackage, importSourceEntry, printTable, redisClient, round, smoke, writeResults } from './lib.mjs';
 
 const COMPARE_SESSIONS = Number(process.env.BENCH_BYTES_COMPARE_SESSIONS ?? (smoke ? 2_000 : 1_000_000));
 const COMPARE_REAL = Math.min(COMPARE_SESSIONS, Number(process.env.BENCH_BYTES_COMPARE_REAL ?? (smoke ? 1_000 : 20_000)));
@@ -269,7 +269,8 @@ export async function run() {
   ensureBuilt();
   const { createRedisRegistry } = await registryModule();
   const client = await redisClient(DB);
-  const stale = await deleteByPrefix(client, NAMESPACE);
+  // Only what crashed runs left: a smoke run of this bench (npm test) may be loading beside us.
+  const stale = await deleteStaleRuns(client, NAMESPACE);
   if (stale) console.log(`session-bytes: deleted ${stale} keys a previous run left under ${NAMESPACE}`);
   const probe = createRedisRegistry({ client, prefix: `${PREFIX}probe` });
   const issue10 = typeof probe.endedAt === 'function';

@@ -152,26 +152,6 @@ export function render(results) {
     );
   }
 
-  const b = results.sessionBytes?.comparison;
-  if (b) {
-    const e = results.sessionBytes;
-    out.push(`\n### 6. Bytes per session in Redis (${when(e)})\n`);
-    out.push(
-      table([
-        ['layout', 'B/session (used_memory Δ)', '÷ (a)', `B/session, the first ${b.realSessions.toLocaleString('en')} alone`, 'keys'],
-        ...Object.values(b.layouts).map((l) => [l.label, l.bytesPerSession, `${(l.bytesPerSession / b.layouts.connectRedis.bytesPerSession).toFixed(2)}×`, l.bytesPerSessionReal, l.keys.toLocaleString('en')]),
-      ]),
-    );
-    if (e.oneSession) {
-      out.push('\nOne session of each, by `MEMORY USAGE`:\n');
-      out.push(table([['key', 'bytes', 'type', 'encoding'], ...Object.entries(e.oneSession).map(([key, v]) => [key.replace(/[A-Za-z0-9_-]{32}$/, '<sid>'), v.bytes, v.type, v.encoding])]));
-    }
-    out.push(
-      `\n${b.sessions.toLocaleString('en')} sessions per layout, one user each, in one run (the first ${b.realSessions.toLocaleString('en')} through the real code, the rest exact copies of its keys). ` +
-        `(c) ÷ (a) ${b.ratios.storeVsConnectRedis}×, (c) ÷ (b) ${b.ratios.storeVsRegistry}×. Target (c) ≤ 1.2 × (a): ${b.target.met ? 'met' : '**missed**'}.`,
-    );
-  }
-
   const r = results.revoke;
   if (r) {
     const f = r.figures;
@@ -194,6 +174,26 @@ export function render(results) {
         `Targets: p99 < 5 ms ${r.target.p99Met ? 'met' : '**missed**'}; ≥ 1000× faster ${r.target.speedupMet ? 'met' : '**missed**'}.`,
     );
   }
+  const b = results.sessionBytes?.comparison;
+  if (b) {
+    const e = results.sessionBytes;
+    out.push(`\n### 6. Bytes per session in Redis (${when(e)})\n`);
+    out.push(
+      table([
+        ['layout', 'B/session (used_memory Δ)', '÷ (a)', `B/session, the first ${b.realSessions.toLocaleString('en')} alone`, 'keys'],
+        ...Object.values(b.layouts).map((l) => [l.label, l.bytesPerSession, `${(l.bytesPerSession / b.layouts.connectRedis.bytesPerSession).toFixed(2)}×`, l.bytesPerSessionReal, l.keys.toLocaleString('en')]),
+      ]),
+    );
+    if (e.oneSession) {
+      out.push('\nOne session of each, by `MEMORY USAGE`:\n');
+      out.push(table([['key', 'bytes', 'type', 'encoding'], ...Object.entries(e.oneSession).map(([key, v]) => [key.replace(/[A-Za-z0-9_-]{32}$/, '<sid>'), v.bytes, v.type, v.encoding])]));
+    }
+    out.push(
+      `\n${b.sessions.toLocaleString('en')} sessions per layout, one user each, in one run (the first ${b.realSessions.toLocaleString('en')} through the real code, the rest exact copies of its keys). ` +
+        `(c) ÷ (a) ${b.ratios.storeVsConnectRedis}×, (c) ÷ (b) ${b.ratios.storeVsRegistry}×. Target (c) ≤ 1.2 × (a): ${b.target.met ? 'met' : '**missed**'}.`,
+    );
+  }
+
   return out.join('\n');
 }
 

@@ -91,30 +91,36 @@ export function checkArguments(request: CheckRequest): string[] {
 const text = (value: unknown): string =>
   typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : String(value);
 
-/** A record from the flat field/value array of `HGETALL`; `null` for an empty (missing) hash. */
-function parseRecord(reply: unknown): SessionRecord | null {
+/** The fields of a record, as the flat field/value arrays of `HGETALL` name them. */
+type RecordFields = Partial<Record<keyof SessionRecord, string>>;
+
+/**
+ * A record from the flat field/value array of `HGETALL` (a check's reply
+ * from `offset` on); `null` for an empty (missing) hash. One pass, no Map:
+ * it runs on every request.
+ */
+function parseRecord(reply: unknown, offset = 0): SessionRecord | null {
   if (reply === null || reply === undefined) return null;
   if (!Array.isArray(reply)) throw new TypeError('unexpected reply from Redis');
-  if (reply.length === 0) return null;
-  const fields = new Map<string, string>();
-  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(text(reply[i]), text(reply[i + 1]));
-  const required = (name: string) => {
-    const value = fields.get(name);
+  if (reply.length <= offset) return null;
+  const fields: RecordFields = Object.create(null) as RecordFields;
+  for (let i = offset; i + 1 < reply.length; i += 2) fields[text(reply[i]) as keyof SessionRecord] = text(reply[i + 1]);
+  const required = (name: keyof SessionRecord) => {
+    const value = fields[name];
     if (value === undefined) throw new TypeError(`session record in Redis lacks the field ${name}`);
     return value;
   };
-  const number = (name: string) => Number(required(name));
   return {
     sessionId: required('sessionId'),
     userId: required('userId'),
     publicId: required('publicId'),
-    createdAt: number('createdAt'),
-    lastActivity: number('lastActivity'),
-    authenticatedAt: number('authenticatedAt'),
-    ip: fields.get('ip') ?? null,
-    userAgent: fields.get('userAgent') ?? null,
-    authHash: fields.get('authHash') ?? null,
-    retainUntil: number('retainUntil'),
+    createdAt: Number(required('createdAt')),
+    lastActivity: Number(required('lastActivity')),
+    authenticatedAt: Number(required('authenticatedAt')),
+    ip: fields.ip ?? null,
+    userAgent: fields.userAgent ?? null,
+    authHash: fields.authHash ?? null,
+    retainUntil: Number(required('retainUntil')),
   };
 }
 
@@ -124,11 +130,13 @@ function parseRecords(reply: unknown): SessionRecord[] {
 }
 
 /** The reply of a check script: false for a missing record, else {state, reason, now, ...fields}. */
-export function parseCheck(reply: unknown, parse: (fields: unknown[]) => SessionRecord | null = parseRecord): CheckResult | null {
+export function parseCheck(reply: unknown): CheckResult | null {
   if (reply === null || reply === undefined || reply === false) return null;
   if (!Array.isArray(reply) || reply.length < 3) throw new TypeError('unexpected reply from Redis');
-  const [state, reason, now] = reply.slice(0, 3).map(text);
-  const record = parse(reply.slice(3));
+  const state = text(reply[0]);
+  const reason = text(reply[1]);
+  const now = text(reply[2]);
+  const record = parseRecord(reply, 3);
   if (!record) return null;
   const at = now === '' ? null : Number(now);
   if (state === 'expired') return { state, reason: reason === 'absolute' ? 'absolute' : 'idle', record, now: at };

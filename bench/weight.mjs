@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { scriptTagBuildOptions } from '../scripts/script-tag-build.mjs';
 import { at, clientArtifacts, ensureBuilt, formatBytes, printTable, root, writeResults } from './lib.mjs';
 
 /** Issue 12's targets, min+gzip bytes (1 kB = 1000 bytes). */
@@ -25,15 +26,6 @@ const rxjsObservable = {
       args.importer.includes('packages/client/src') ? { path: 'rxjs-observable', namespace: 'variant' } : undefined,
     );
     plugin.onLoad({ filter: /.*/, namespace: 'variant' }, () => ({ contents: RXJS_OBSERVABLE, loader: 'js', resolveDir: root }));
-  },
-};
-
-/** ky replaced by a stub, for the variant row of a script tag without `guard.http` (a decision, not what ships). */
-const withoutKy = {
-  name: 'without-ky',
-  setup(plugin) {
-    plugin.onResolve({ filter: /^ky$/ }, () => ({ path: 'ky', namespace: 'variant-ky' }));
-    plugin.onLoad({ filter: /.*/, namespace: 'variant-ky' }, () => ({ contents: 'export default { create: () => ({}) };', loader: 'js' }));
   },
 };
 
@@ -102,7 +94,7 @@ export async function run() {
 
   // (b) The script-tag build as shipped: already minified, everything inside.
   const iife = client.iife;
-  const iifeLabel = 'sessionguard.min.js (script tag: headless + ui + ky + en/fr/de, all inside)';
+  const iifeLabel = 'sessionguard.min.js (script tag: headless + ui + en/fr/de, all inside; no ky, guard.fetch)';
   if (iife && existsSync(iife)) {
     const code = readFileSync(iife);
     figures.clientIife = { label: iifeLabel, min: code.length, gzip: gzip(code), note: target('clientIife') };
@@ -141,26 +133,6 @@ export async function run() {
   await measure('variantInteropAlone', 'variant, the same, interop Observable, for an app without rxjs', sources, ['ky'], 'rxjs inside (none imported)');
   await measure('variantRxjsAlone', "variant, the same, rxjs's Observable, for an app without rxjs", sources, ['ky'], 'rxjs inside', [rxjsObservable]);
 
-  // And the script tag's own code without ky (its guard.http): how much of the script tag is ky.
-  if (existsSync(at('packages/client/src/global.ts'))) {
-    const result = await build({
-      entryPoints: [at('packages/client/src/global.ts')],
-      bundle: true,
-      minify: true,
-      format: 'iife',
-      globalName: 'SessionGuard',
-      target: 'es2022',
-      conditions: ['es2015'],
-      platform: 'browser',
-      legalComments: 'none',
-      write: false,
-      logLevel: 'error',
-      plugins: [withoutKy],
-    });
-    const code = result.outputFiles[0].contents;
-    figures.variantIifeWithoutKy = { label: 'variant, the script tag without ky (no guard.http; guard.fetch only)', min: code.length, gzip: gzip(code), note: 'not shipped: what ky costs the script tag' };
-  }
-
   // Peers, bundled from npm the same way.
   await measure(
     'reactIdleTimer',
@@ -187,20 +159,7 @@ export async function run() {
   // Where the bytes go: the script tag built as scripts/build.mjs builds it, with a metafile; and the npm entries from the sources.
   let breakdown = null;
   if (existsSync(at('packages/client/src/global.ts'))) {
-    const result = await build({
-      entryPoints: [at('packages/client/src/global.ts')],
-      bundle: true,
-      minify: true,
-      format: 'iife',
-      globalName: 'SessionGuard',
-      target: 'es2022',
-      conditions: ['es2015'],
-      platform: 'browser',
-      legalComments: 'none',
-      write: false,
-      metafile: true,
-      logLevel: 'error',
-    });
+    const result = await build({ ...scriptTagBuildOptions(root), write: false, metafile: true, logLevel: 'error' });
     breakdown = groupInputs(result.metafile);
   }
   const npmBreakdown = figures.variantInterop.inputs;

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { scriptTagBuildOptions } from './script-tag-build.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -148,22 +149,9 @@ if (existsSync(at('packages/react/src/index.ts'))) {
 // One <script> tag: everything inside, exposed as window.SessionGuard.
 if (existsSync(at('packages/client/src/global.ts'))) {
   await build({
-    entryPoints: [at('packages/client/src/global.ts')],
+    ...scriptTagBuildOptions(root),
     outfile: at('packages/client/dist/sessionguard.min.js'),
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    globalName: 'SessionGuard',
-    // es2022: ky's private #fields ship as they are (lowered to WeakMaps they cost 0.6 kB gzipped);
-    // every browser with Web Locks (Chrome 69, Firefox 96, Safari 15.4) runs es2022.
-    target: 'es2022',
-    platform: 'browser',
-    // rxjs's `exports` map sends bundlers without the `es2015` condition to its ES5 build (esm5), which
-    // needs tslib's class helpers; its ES2015 build is the same code as native classes: 0.8 kB less gzipped.
-    conditions: ['es2015'],
     sourcemap: true,
-    legalComments: 'none',
-    logLevel: 'warning',
   });
 }
 

@@ -1,5 +1,5 @@
 import { SessionGuardConfigError } from '@sessionguard/core';
-import type { KyInstance } from 'ky';
+import type { Api } from './api.js';
 import { tokenOf, type AppCsrf } from './csrf.js';
 import type { LogoutResult, SignInResult } from './guard-state.js';
 import type { MachineEvent } from './machine.js';
@@ -23,7 +23,7 @@ const failure = (status: number): SignInResult => (status === 401 ? 'invalid' : 
 
 export function createAccount(
   o: ResolvedOptions,
-  api: KyInstance,
+  api: Api,
   absolute: (url: string) => string,
   csrf: AppCsrf,
   dispatch: (event: MachineEvent) => void,

@@ -1,4 +1,4 @@
-import type { KyInstance } from 'ky';
+import type { Api } from './api.js';
 import type { ResolvedOptions } from './options.js';
 import { safely } from './safely.js';
 
@@ -68,7 +68,7 @@ export function tokenOf(body: unknown): string | null {
   return typeof token === 'string' && token ? token : null;
 }
 
-export function createAppCsrf(o: ResolvedOptions, api: KyInstance, absolute: (url: string) => string, baseFetch: typeof fetch): AppCsrf {
+export function createAppCsrf(o: ResolvedOptions, api: Api, absolute: (url: string) => string, baseFetch: typeof fetch): AppCsrf {
   const { csrf } = o;
   const doc = o.window.document;
   /** Tokens of ended sessions this page replaced after signing in in place. */

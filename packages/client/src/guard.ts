@@ -1,8 +1,7 @@
-import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
 import { createAccount, type Account } from './account.js';
 import { activity$, countsDuringWarning } from './activity.js';
+import { createApi } from './api.js';
 import { createAppCsrf } from './csrf.js';
-import { ky } from './deps.js';
 import type { Ended, GuardEvents, GuardState } from './guard-state.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
 import { createLeader } from './leader.js';
@@ -66,13 +65,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const channel = o.channel ?? createTabChannel<TabMessage>(o.name, win);
   const leader = o.leader ?? createLeader(win, clock, o.name);
   const baseFetch: typeof fetch = (input, init) => (o.fetch ?? globalThis.fetch)(input, init);
-  const api = ky.create({
-    fetch: baseFetch,
-    headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE, accept: 'application/json' },
-    retry: 0,
-    timeout: 15_000,
-    throwHttpErrors: false,
-  });
+  const api = createApi(baseFetch);
   // Absolute URLs: a Request outside a page (tests, workers) cannot resolve relative ones.
   const absolute = (url: string): string => new URL(url, win.location.href).href;
   const pingUrl = absolute(`${o.baseUrl.replace(/\/$/, '')}/ping`);
@@ -141,7 +134,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     dispatch({ type: 'refused', end });
     return state.held > before ? new Promise((resolve) => waiters.push(resolve)) : Promise.resolve(false);
   };
-  const { http, fetch: guardFetch } = createGuardHttp(csrf.fetch, hold, win.location.href);
+  const guardHttp = createGuardHttp(csrf.fetch, hold, win.location.href);
   const account = createAccount(o, api, absolute, csrf, dispatch);
 
   const onSubmit = (event: Event): void => {
@@ -176,8 +169,11 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     extend: () => dispatch({ type: 'extend' }),
     cancelStepUp: () => dispatch({ type: 'cancel-step-up' }),
     ...account,
-    http,
-    fetch: guardFetch,
+    // A getter: the ky instance is built on first use, and a script tag (which carries no ky) only fails if it is used.
+    get http() {
+      return guardHttp.http;
+    },
+    fetch: guardHttp.fetch,
     on(event, handler) {
       const set = ((handlers as Record<string, Set<(detail: never) => void>>)[event] ??= new Set());
       set.add(handler);

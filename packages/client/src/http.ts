@@ -78,25 +78,33 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
    * it sent, whose body is gone.
    */
   const spares = new WeakMap<Request, Request>();
-  const http = ky.create({
-    fetch: baseFetch,
-    hooks: {
-      beforeRequest: [
-        (...args: unknown[]) => {
-          const { request } = hookArguments(args);
-          mark(request);
-          if (request.body !== null) spares.set(request, request.clone());
-        },
-      ],
-      afterResponse: [
-        async (...args: unknown[]) => {
-          const { request, response } = hookArguments(args);
-          const end = response ? await refusal(response) : null;
-          if (end && (await hold(end))) return guardFetch(request.bodyUsed ? (spares.get(request) ?? request) : request);
-          return undefined;
-        },
-      ],
+  const createHttp = (): KyInstance =>
+    ky.create({
+      fetch: baseFetch,
+      hooks: {
+        beforeRequest: [
+          (...args: unknown[]) => {
+            const { request } = hookArguments(args);
+            mark(request);
+            if (request.body !== null) spares.set(request, request.clone());
+          },
+        ],
+        afterResponse: [
+          async (...args: unknown[]) => {
+            const { request, response } = hookArguments(args);
+            const end = response ? await refusal(response) : null;
+            if (end && (await hold(end))) return guardFetch(request.bodyUsed ? (spares.get(request) ?? request) : request);
+            return undefined;
+          },
+        ],
+      },
+    });
+  let http: KyInstance | undefined;
+  return {
+    // Built on first use: the script tag carries no ky, and an app that only uses `fetch` never runs ky's set-up.
+    get http() {
+      return (http ??= createHttp());
     },
-  });
-  return { http, fetch: guardFetch };
+    fetch: guardFetch,
+  };
 }

@@ -1,5 +1,5 @@
 import { parsePingResponse, type ErrorCode, type PingResponse } from '@sessionguard/core';
-import type { KyInstance } from 'ky';
+import type { Api } from './api.js';
 import type { Ended } from './guard-state.js';
 
 /**
@@ -26,7 +26,7 @@ export async function endFromResponse(response: Response): Promise<Ended | null>
  * is `null` (unreachable), so the guard retries and never signs a user out because
  * the network failed.
  */
-export async function sendPing(api: KyInstance, url: string, idleFor: number): Promise<PingResult> {
+export async function sendPing(api: Api, url: string, idleFor: number): Promise<PingResult> {
   try {
     const response = await api.post(url, { json: { idleFor } });
     if (response.ok) {

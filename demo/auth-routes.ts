@@ -1,7 +1,9 @@
 /**
  * Sign-in and sign-out. `POST /login` takes a plain form (works without
  * JavaScript) or JSON from the SDK's sign-in dialog; `POST /logout` takes a
- * form and, with `Accept: application/json`, answers `{}`.
+ * form and, with `Accept: application/json`, answers `{}`; `POST
+ * /reauthenticate` takes the SDK's step-up (`{"password"}` of the signed-in
+ * user) and makes the sign-in fresh.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { DemoContext } from './context.js';
@@ -86,6 +88,37 @@ export function authRoutes(ctx: DemoContext): Router {
       log(`signed in: ${user.username}`);
       if (isJson(req)) res.json({ username: user.username });
       else res.redirect(303, returnTo ?? '/');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // The SDK's step-up (data-reauthenticate-url): a request answered 403 reauthentication_required (revoking a
+  // session long after signing in) waits while the user confirms the password here, then is sent again.
+  router.post('/reauthenticate', sameOriginOnly, rateLimit(attempts), express.json({ limit: '4kb' }), async (req, res, next) => {
+    try {
+      const userId = ctx.guard.userId(req);
+      if (userId === null) {
+        sendError(res, 401, 'unauthenticated', 'Sign in first.');
+        return;
+      }
+      const failureKey = `${req.ip ?? 'unknown'}|${userId.toLowerCase()}`;
+      const ticket = failures.reserve(failureKey);
+      if (!ticket) {
+        res.setHeader('Retry-After', String(failures.retryAfter(failureKey)));
+        sendError(res, 429, 'rate_limited', 'Too many failed attempts. Wait a few minutes and try again.');
+        return;
+      }
+      const password = field(req.body, 'password');
+      if (!password || !(await ctx.users.verify(userId, password))) {
+        log('reauthentication refused: invalid credentials');
+        sendError(res, 401, 'invalid_credentials', 'The password is not right.');
+        return;
+      }
+      ticket.giveBack();
+      await ctx.guard.reauthenticated(req);
+      log(`reauthenticated: ${userId}`);
+      res.json({});
     } catch (error) {
       next(error);
     }

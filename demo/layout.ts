@@ -30,6 +30,7 @@ const NAV: ReadonlyArray<{ href: string; label: string; admin?: boolean }> = [
 function sdkScript(user: User, nonce: string): SafeHtml {
   return html`<script src="/sessionguard/sessionguard.min.js"
     data-base-url="/session" data-sign-in-url="/login" data-logout-url="/logout"
+    data-reauthenticate-url="/reauthenticate"
     data-login-page-url="/login" data-username="${user.username}" data-locale="en"
     data-nonce="${nonce}"></script>`;
 }

@@ -71,7 +71,7 @@ describe('session policies', () => {
     expect(await stillSignedIn(laptop)).toBe(true);
   });
 
-  it('asks for a fresh sign-in before revoking sessions when the last one is over 10 minutes old', async () => {
+  it('asks for the password in place before revoking sessions when the sign-in is over 10 minutes old, then revokes', async () => {
     const laptop = await device(longIdle, 'bob');
     const phone = await device(longIdle, 'bob');
     await longIdle.advanceClock(11 * 60_000);
@@ -79,18 +79,46 @@ describe('session policies', () => {
     await laptop.goto('/account/sessions');
     await shows(laptop.getByText('This device'), 'the sessions list');
     await laptop.getByRole('button', { name: 'Revoke' }).click();
+    // The DELETE got 403 reauthentication_required: the SDK holds it and asks for the password (step-up).
+    const confirm = laptop.getByRole('alertdialog', { name: 'Confirm your password' });
+    await shows(confirm, 'the step-up dialog');
+    await confirm.getByLabel('Password').fill('bob-wrong');
+    await confirm.getByRole('button', { name: 'Continue' }).click();
+    await shows(confirm.getByText('The password is not correct.'), 'a wrong password said so in the dialog');
+    expect(await stillSignedIn(phone)).toBe(true);
+
+    await confirm.getByLabel('Password').fill('bob-pass');
+    await confirm.getByRole('button', { name: 'Continue' }).click();
+    // The held DELETE is sent again with the renewed session: the phone is revoked without leaving the page.
+    await shows(laptop.getByText('Session revoked'), 'the confirmation after the password');
+    await expect.poll(() => new URL(laptop.url()).pathname).toBe('/account/sessions');
+    expect(await stillSignedIn(phone)).toBe(false);
+    expect(await stillSignedIn(laptop)).toBe(true);
+    // Leaves bob with no session, for the next test's list.
+    await laptop.getByRole('button', { name: 'Sign out' }).click();
+    await laptop.waitForURL((url) => url.pathname === '/login');
+  });
+
+  it('a step-up the user cancels revokes nothing and offers to sign in again', async () => {
+    const laptop = await device(longIdle, 'bob');
+    const phone = await device(longIdle, 'bob');
+    await longIdle.advanceClock(11 * 60_000);
+
+    await laptop.goto('/account/sessions');
+    await shows(laptop.getByText('This device'), 'the sessions list');
+    await laptop.getByRole('button', { name: 'Revoke' }).click();
+    const confirm = laptop.getByRole('alertdialog', { name: 'Confirm your password' });
+    await shows(confirm, 'the step-up dialog');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
     await shows(laptop.getByText('sign in again before'), 'a message asking to sign in again');
     expect(await stillSignedIn(phone)).toBe(true);
 
-    await laptop.goto('/account/sessions');
-    await laptop.getByRole('button', { name: 'Revoke' }).click();
     await laptop.getByRole('link', { name: 'Sign in again' }).click();
     await laptop.waitForURL((url) => url.pathname === '/login');
     await laptop.getByLabel('Username').fill('bob');
     await laptop.getByLabel('Password').fill('bob-pass');
     await laptop.getByRole('button', { name: 'Sign in' }).click();
     await laptop.waitForURL((url) => url.pathname === '/account/sessions');
-
     await laptop.getByRole('button', { name: 'Revoke' }).click();
     await shows(laptop.getByText('Session revoked'), 'the confirmation after signing in again');
     expect(await stillSignedIn(phone)).toBe(false);

@@ -12,7 +12,7 @@ describe("the guard's own requests", () => {
     });
     const response = await api.post('http://localhost/login', { json: { username: 'alice' }, headers: { 'x-csrf-token': 't' } });
     expect(response.status).toBe(401);
-    const [request] = sent;
+    const request = sent[0]!;
     expect(request.method).toBe('POST');
     expect(request.headers.get('x-sessionguard')).not.toBeNull();
     expect(request.headers.get('content-type')).toBe('application/json');

@@ -1,26 +1,39 @@
 /**
  * Issue 10, parts 1-4: an ended session stays ended under every race and slow
  * request. Real Express, real express-session, the guard, and each registry:
- * the memory registry and a real Redis. Each race is pinned down with gates
- * (the test decides which step lands first), never with sleeps.
+ * the memory registry, a real Redis (the Redis registry and the sessionguard
+ * store), and the store on a real 3-master Redis Cluster. Each race is pinned
+ * down with gates (the test decides which step lands first), never with sleeps.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { createRedisRegistry, createRedisSessionStore } from '../../packages/express/src/redis/index.js';
 import type { SessionRegistry } from '../../packages/express/src/registry/types.js';
 import { gate, SDK, startTestApp, type TestApp, type TestAppOptions } from '../../packages/express/src/test-app.js';
-import { type AnyRedisClient, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
+import { type AnyRedisClient, type AnyRedisCluster, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
+import { startRedisCluster, type RedisCluster } from '../support/redis-server.js';
 
 const REDIS_URL = process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 let redis: AnyRedisClient;
+let clusterServers: RedisCluster | undefined;
+let cluster: AnyRedisCluster;
 beforeAll(async () => {
   redis = createClient({ url: REDIS_URL, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: false } });
   redis.on('error', () => {});
   await redis.connect();
-});
+  clusterServers = await startRedisCluster({ masters: 3 });
+  cluster = createCluster({ rootNodes: clusterServers.rootNodes, defaults: { disableOfflineQueue: true, socket: { connectTimeout: 2000 } } });
+  cluster.on('error', () => {});
+  await cluster.connect();
+}, 60_000);
 afterAll(async () => {
-  if (redis?.isOpen) await redis.close();
+  try {
+    if (redis?.isOpen) await redis.close();
+    if (cluster?.isOpen) await cluster.close();
+  } finally {
+    await clusterServers?.stop();
+  }
 });
 
 interface RegistryKind {
@@ -54,6 +67,20 @@ const kinds: RegistryKind[] = [
         sessionOptions: { store },
         startAt: Date.now(),
         cleanup: () => deleteKeysUnder(redis, prefix),
+      };
+    },
+  },
+  {
+    // The same store on a cluster: a session's key and its user's index share the user's hash tag, so each script is one slot.
+    name: 'sessionguard store on a Redis Cluster',
+    make(clock) {
+      const prefix = uniquePrefix('race-store-cluster');
+      const store = createRedisSessionStore({ client: cluster, prefix, commandTimeout: 5000, clock });
+      return {
+        options: { registry: store.registry, store },
+        sessionOptions: { store },
+        startAt: Date.now(),
+        cleanup: () => deleteKeysUnder(cluster, prefix),
       };
     },
   },

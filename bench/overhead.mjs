@@ -22,6 +22,13 @@
 // (each one records activity: the most a request costs). Round trips are the
 // commands the server's connection sent; commands of work add every command
 // run inside their Lua scripts.
+//
+// Cost, the figure that says why the req/s ratios are what they are on a
+// machine where the load generator, the servers and Redis share the cores:
+// in each timed round, the server process's CPU time (user + system) per
+// request, and the Redis time spent executing commands per request (`INFO
+// commandstats` usec, scripts included; Redis's own network I/O is not in it,
+// and other clients of a shared Redis add to it: a quiet machine is assumed).
 import autocannon from 'autocannon';
 import { at, deleteByPrefix, ensureBuilt, median, printTable, range, REDIS_URL, redisClient, round, smoke, startChild, writeResults } from './lib.mjs';
 import { countCommands, startMonitor, typicalRequest } from './redis-monitor.mjs';
@@ -114,6 +121,20 @@ async function count(contender, send) {
   };
 }
 
+/** The sum of `usec` over every command in `INFO commandstats` (Redis's time executing commands, scripts included). */
+async function redisCommandMicros(redis) {
+  const info = String(await redis.sendCommand(['INFO', 'commandstats']));
+  let sum = 0;
+  for (const [, name, usec] of info.matchAll(/cmdstat_([^:]+):calls=\d+,usec=(\d+)/g)) if (name !== 'info') sum += Number(usec);
+  return sum;
+}
+
+/** The server process's CPU time so far, µs (user + system). */
+async function serverCpu(contender) {
+  const { user, system } = await (await fetch(`http://127.0.0.1:${contender.server.port}/__cpu`)).json();
+  return user + system;
+}
+
 export async function run() {
   ensureBuilt();
   const contenders = CONTENDERS.map((c) => ({ ...c, rounds: [] }));
@@ -126,8 +147,12 @@ export async function run() {
     for (let r = 0; r < ROUNDS; r++) {
       const order = live.map((_, i) => live[(i + r) % live.length]);
       for (const contender of order) {
+        const [cpuBefore, redisBefore] = [await serverCpu(contender), await redisCommandMicros(redis)];
         const result = await load(contender.server.port, contender.cookie, DURATION);
+        const [cpuAfter, redisAfter] = [await serverCpu(contender), await redisCommandMicros(redis)];
         contender.rounds[r] = {
+          cpuMicrosPerRequest: round((cpuAfter - cpuBefore) / result.requests.total, 1),
+          redisMicrosPerRequest: contender.redis ? round((redisAfter - redisBefore) / result.requests.total, 2) : null,
           rps: round(result.requests.average, 1),
           p50: result.latency.p50,
           p99: result.latency.p99,
@@ -179,6 +204,12 @@ export async function run() {
       non2xx: c.rounds.reduce((sum, r) => sum + r.non2xx, 0),
       errors: c.rounds.reduce((sum, r) => sum + r.errors, 0),
       rounds: c.rounds,
+      cost: {
+        serverCpuMicrosPerRequest: round(median(c.rounds.map((r) => r.cpuMicrosPerRequest)), 1),
+        serverCpuRange: range(c.rounds.map((r) => r.cpuMicrosPerRequest)),
+        redisMicrosPerRequest: c.redis ? round(median(c.rounds.map((r) => r.redisMicrosPerRequest)), 2) : null,
+        redisRange: c.redis ? range(c.rounds.map((r) => r.redisMicrosPerRequest)) : null,
+      },
       ...(c.counts ? { counts: c.counts } : {}),
     };
   }
@@ -234,6 +265,23 @@ export async function run() {
     ]);
   }
   printTable('Redis work per authenticated request, from MONITOR (scripts\' inner commands included)', countRows);
+  const costRows = [['app', 'server CPU µs / request (median of rounds)', 'range', 'over its baseline', 'Redis command µs / request', 'range', 'over its baseline']];
+  for (const c of contenders) {
+    const f = figures[c.key];
+    if (!f?.cost) continue;
+    const base = c.baseline ? figures[c.baseline]?.cost : null;
+    const over = (mine, theirs) => (mine == null || theirs == null ? '—' : `${mine - theirs >= 0 ? '+' : ''}${round(mine - theirs, 1)}`);
+    costRows.push([
+      f.label,
+      f.cost.serverCpuMicrosPerRequest,
+      fmtRange(f.cost.serverCpuRange, 1),
+      over(f.cost.serverCpuMicrosPerRequest, base?.serverCpuMicrosPerRequest),
+      f.cost.redisMicrosPerRequest ?? '—',
+      f.cost.redisRange ? fmtRange(f.cost.redisRange, 2) : '—',
+      over(f.cost.redisMicrosPerRequest, base?.redisMicrosPerRequest),
+    ]);
+  }
+  printTable('Cost per authenticated request, in the timed rounds: server process CPU, and Redis executing commands (INFO commandstats)', costRows);
   for (const [key, t] of Object.entries(targets)) {
     const parts = [`req/s ≥ ${t.rps.limit}× its baseline: ${t.rps.value ?? '—'} → ${t.rps.met == null ? 'not measured' : t.rps.met ? 'met' : 'MISSED'}`];
     if (t.roundTrips) parts.push(`round trips ≤ ${t.roundTrips.limit}: ${t.roundTrips.value ?? '—'} → ${t.roundTrips.met ? 'met' : 'MISSED'}`);

@@ -140,6 +140,30 @@ export function render(results) {
         ]),
       );
     }
+    const costed = Object.entries(o.figures).filter(([, e]) => e.cost);
+    if (costed.length) {
+      const baseOf = { registry: 'baseline', store: 'baseline', memory: 'memoryBaseline' };
+      const over = (mine, theirs) => (mine == null || theirs == null ? '—' : `${mine - theirs >= 0 ? '+' : ''}${(mine - theirs).toFixed(1)}`);
+      out.push('\nCost per authenticated request, in the timed rounds (median of rounds, and range): the server process\'s CPU time, and Redis\'s time executing commands (`INFO commandstats`, scripts included, its network I/O not):\n');
+      out.push(
+        table([
+          ['app', 'server CPU µs / request', 'range', 'over its baseline', 'Redis command µs / request', 'range', 'over its baseline'],
+          ...costed.map(([key, e]) => {
+            const base = o.figures[baseOf[key]]?.cost;
+            const span2 = (pair, digits) => (pair?.[0] == null ? '—' : `${pair[0].toFixed(digits)}–${pair[1].toFixed(digits)}`);
+            return [
+              e.label,
+              e.cost.serverCpuMicrosPerRequest,
+              span2(e.cost.serverCpuRange, 1),
+              over(e.cost.serverCpuMicrosPerRequest, base?.serverCpuMicrosPerRequest),
+              e.cost.redisMicrosPerRequest ?? '—',
+              span2(e.cost.redisRange, 2),
+              over(e.cost.redisMicrosPerRequest, base?.redisMicrosPerRequest),
+            ];
+          }),
+        ]),
+      );
+    }
     const verdict = (t) => (t?.met == null ? 'not measured' : t.met ? 'met' : '**missed**');
     const lines = Object.entries(o.targets ?? {}).map(([key, t]) => {
       const parts = [`req/s ≥ ${t.rps.limit}× its baseline (median ${t.rps.value ?? '—'}×): ${verdict(t.rps)}`];

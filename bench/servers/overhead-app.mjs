@@ -10,7 +10,8 @@
 // The guard's modes set express-session up through guard.session(), as the
 // README does (it makes the store fail closed, and tells the sessionguard store
 // which requests are activity). Routes: POST /login {"username"} signs in;
-// GET /api/me is the measured authenticated request. Prints "REDIS_ADDR <ip:port>"
+// GET /api/me is the measured authenticated request; GET /__cpu answers the
+// process's CPU time (process.cpuUsage(), no session involved). Prints "REDIS_ADDR <ip:port>"
 // (its one Redis connection, as MONITOR shows it) and "LISTENING <port>" once ready.
 import express from 'express';
 import session from 'express-session';
@@ -55,6 +56,8 @@ if (MODE === 'registry' || MODE === 'store' || MODE === 'memory') {
 
 const app = express();
 app.disable('x-powered-by');
+// The process's CPU time so far, for the bench's CPU per request; before the session, so it costs no session work.
+app.get('/__cpu', (_req, res) => res.json(process.cpuUsage()));
 app.use(guard ? guard.session({ ...sessionOptions, store }, { production: false, warn: () => {} }) : session({ ...sessionOptions, store }));
 if (guard) app.use(guard.middleware);
 

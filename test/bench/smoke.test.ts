@@ -87,13 +87,18 @@ describe('benchmarks, smoke mode', { timeout: 150_000 }, () => {
     expect(tableRows(output).length).toBeGreaterThanOrEqual(8);
     type Counts = { roundTripsPerRequest: number; commandsPerRequest: number };
     const overhead = figures('overhead') as {
-      figures: Record<string, { rpsMedian: number; non2xx: number; counts?: { underLoad: Counts; sparse: Counts } }>;
+      figures: Record<string, { rpsMedian: number; non2xx: number; cost: { serverCpuMicrosPerRequest: number; redisMicrosPerRequest: number | null }; counts?: { underLoad: Counts; sparse: Counts } }>;
       ratios: Record<string, { median: number }>;
     };
     for (const key of ['baseline', 'registry', 'store', 'memoryBaseline', 'memory']) {
       expect(overhead.figures[key]!.rpsMedian).toBeGreaterThan(0);
       expect(overhead.figures[key]!.non2xx).toBe(0);
+      // The server's CPU per request is printed beside the req/s (a request costs some CPU, never none).
+      expect(overhead.figures[key]!.cost.serverCpuMicrosPerRequest).toBeGreaterThan(0);
     }
+    // Redis's command time per request, for the apps on Redis only.
+    expect(overhead.figures.store!.cost.redisMicrosPerRequest).toBeGreaterThan(0);
+    expect(overhead.figures.memory!.cost.redisMicrosPerRequest).toBeNull();
     for (const key of ['registry', 'store', 'memory']) expect(overhead.ratios[key]!.median).toBeGreaterThan(0);
     // Counts do not depend on the machine: the baseline's GET and EXPIRE, the store's one script.
     expect(overhead.figures.baseline!.counts!.underLoad.roundTripsPerRequest).toBe(2);

@@ -34,6 +34,8 @@ export function optionsFromDataset(data: DOMStringMap): SessionGuardOptions & Di
     username: data.username,
     locale: data.locale,
     nonce: data.nonce,
+    // `data-push="false"` (or `off`) keeps to pings; absent, push is on.
+    push: data.push === undefined ? undefined : !['false', 'off', '0'].includes(data.push),
     warnAfter: number(data.warnAfter),
     expireAfter: number(data.expireAfter),
     // The script tag carries every shipped language: `data-locale` picks one; `data-strings` (JSON) overrides.

@@ -5,10 +5,11 @@ import { createAppCsrf } from './csrf.js';
 import type { Ended, GuardEvents, GuardState } from './guard-state.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
 import { createLeader } from './leader.js';
-import { initialState, publicState, transition, type Effect, type MachineEvent, type TimerName } from './machine.js';
+import { initialState, publicState, transition, wantsStream, type Effect, type MachineEvent, type TimerName } from './machine.js';
 import type { Observable } from './observable.js';
 import { resolveOptions, type ResolvedOptions, type SessionGuardOptions } from './options.js';
 import { sendPing } from './ping.js';
+import { createPushStream } from './push-stream.js';
 import { safely } from './safely.js';
 import { createStateStore } from './state-store.js';
 import { createTabChannel } from './tab-channel.js';
@@ -44,7 +45,7 @@ export interface SessionGuard extends GuardHttp, Account {
 /** Attribute of a form whose submission is a sign-out. */
 export const LOGOUT_ATTRIBUTE = 'data-sessionguard-logout';
 
-const TIMERS: TimerName[] = ['main', 'ping', 'retry', 'check', 'claim'];
+const TIMERS: TimerName[] = ['main', 'ping', 'retry', 'check', 'claim', 'confirm'];
 
 /**
  * Starts guarding the session of this page: watches activity, shares it with
@@ -68,7 +69,12 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const api = createApi(baseFetch);
   // Absolute URLs: a Request outside a page (tests, workers) cannot resolve relative ones.
   const absolute = (url: string): string => new URL(url, win.location.href).href;
-  const pingUrl = absolute(`${o.baseUrl.replace(/\/$/, '')}/ping`);
+  const base = o.baseUrl.replace(/\/$/, '');
+  const pingUrl = absolute(`${base}/ping`);
+  // The leader tab's stream of session ends; the machine says when this tab should hold it.
+  const push = o.push
+    ? createPushStream({ url: absolute(`${base}/events`), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }) })
+    : null;
   const csrf = createAppCsrf(o, api, absolute, baseFetch);
 
   let state = initialState(o, clock.now(), leader.isLeader);
@@ -119,6 +125,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
         const step = transition(state, next, clock.now());
         state = step.state;
         syncTimers();
+        push?.want(wantsStream(state));
         store.set(publicState(state));
         for (const effect of step.effects) if (!destroyed) safely(() => run(effect));
       }
@@ -185,6 +192,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       for (const stop of stops) safely(stop);
       channel.close();
       leader.close();
+      push?.close();
       for (const [, cancel] of Object.values(running)) cancel();
       for (const waiter of waiters.splice(0)) waiter(false);
       for (const set of Object.values(handlers)) set.clear();

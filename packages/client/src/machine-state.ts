@@ -4,7 +4,7 @@ import { viewFromPolicy, type SessionView } from './session-view.js';
 import type { TabMessage } from './tab-message.js';
 
 /** The timers the session logic sets; each fires a `timer` event. */
-export type TimerName = 'main' | 'ping' | 'retry' | 'check' | 'claim';
+export type TimerName = 'main' | 'ping' | 'retry' | 'check' | 'claim' | 'confirm';
 
 /**
  * Everything the session logic of one tab knows, as one plain value. The
@@ -75,6 +75,11 @@ export type MachineEvent =
   | { type: 'refused'; end: Ended | 'step-up' }
   /** Another answer of the server said the session ended. */
   | { type: 'ended'; end: Ended }
+  /**
+   * The push stream (the leader's) said the session ended: an `ended` event,
+   * tagged `session` (the public id), or a refusal naming the end.
+   */
+  | { type: 'pushed'; end: Ended; session?: string }
   | { type: 'reauthenticated'; csrfToken: string | null }
   | { type: 'cancel-step-up' };
 
@@ -134,6 +139,8 @@ export interface Step {
 
 /** The session is over (or there is none), confirmed or not. */
 export const isEnded = (s: MachineState): boolean => s.status !== 'active' && s.status !== 'warning';
+/** This tab should hold the push stream: it leads, for a session it knows and that is live. */
+export const wantsStream = (s: MachineState): boolean => s.leader && s.known && !isEnded(s);
 /** Over, and the server said so: only a sign-in changes that. */
 export const isFinal = (s: MachineState): boolean => isEnded(s) && s.confirmed;
 

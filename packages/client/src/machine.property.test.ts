@@ -13,7 +13,7 @@ import { MIN_WARNING_SECONDS } from '@sessionguard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ended } from './guard-state.js';
-import { initialState, transition, type MachineEvent, type MachineState } from './machine.js';
+import { initialState, transition, wantsStream, type MachineEvent, type MachineState } from './machine.js';
 import type { PingResult } from './ping.js';
 import type { TabMessage } from './tab-message.js';
 
@@ -49,6 +49,8 @@ type Step =
   | { k: 'reauthenticate'; tab: number }
   | { k: 'cancelStepUp'; tab: number }
   | { k: 'leader'; tab: number }
+  /** The leader's push stream: the server's `ended` event, a refused reconnect (401), or the `ended` of the session before the last sign-in. */
+  | { k: 'push'; how: 'event' | 'refusal' | 'stale' }
   | { k: 'junk'; tab: number; which: number };
 
 const configArb: fc.Arbitrary<Config> = fc.record({
@@ -77,6 +79,7 @@ const stepArb = (punctual: boolean): fc.Arbitrary<Step> => {
     { weight: 1, arbitrary: tab.map((t) => ({ k: 'reauthenticate' as const, tab: t })) },
     { weight: 1, arbitrary: tab.map((t) => ({ k: 'cancelStepUp' as const, tab: t })) },
     { weight: 1, arbitrary: tab.map((t) => ({ k: 'leader' as const, tab: t })) },
+    { weight: 2, arbitrary: fc.constantFrom('event' as const, 'refusal' as const, 'stale' as const).map((how) => ({ k: 'push' as const, how })) },
   ];
   if (punctual) return fc.oneof(...always);
   return fc.oneof(
@@ -167,7 +170,7 @@ const saidWith = (event: MachineEvent): number | null =>
   (event as Noted).said ?? (event.type === 'message' ? ((event.message as Noted | null)?.said ?? null) : null);
 const isEnded = (s: MachineState) => s.status !== 'active' && s.status !== 'warning';
 const isFinal = (s: MachineState) => isEnded(s) && s.confirmed && s.status !== 'anonymous';
-const NON_LEADER_PINGS = new Set(['timer:check', 'timer:claim', 'message:e', 'message:o', 'logout-form']);
+const NON_LEADER_PINGS = new Set(['timer:check', 'timer:claim', 'timer:confirm', 'message:e', 'message:o', 'logout-form']);
 
 /** Runs one model: the steps, then a long advance; throws naming the broken invariant. */
 const START = 1_767_261_600_000;
@@ -223,6 +226,10 @@ function runModel(config: Config, steps: Step[], trace = false): { pings: number
       (event.type === 'answer' && event.sentAt <= before.endedAt) ||
       (event.type === 'message' && event.message?.t === 's' && (event.message.v?.at ?? Infinity) <= before.endedAt);
     if (isFinal(before) && sentBefore && alive) bad('revived by an answer sent before the end');
+    // 3b. The push of another session's end never ends this one; only the tab that should hold the stream hears it.
+    const asks = effects.some((effect) => effect.type === 'ping') || before.pinging || after.timers.confirm !== undefined;
+    if (event.type === 'pushed' && (event as { stale?: boolean }).stale && !isEnded(before) && isEnded(after) && !asks) bad('ended by the push of another session without asking the server');
+    if (event.type === 'pushed' && !wantsStream(before)) bad('a push reached a tab that holds no stream');
     // 4. The leader alone pings: a non-leader pings only to confirm (its check unanswered, an end or a sign-out it heard of).
     const pinged = effects.some((effect) => effect.type === 'ping');
     const cause = event.type === 'timer' ? `timer:${event.name}` : event.type === 'message' ? `message:${event.message?.t}` : event.type;
@@ -383,6 +390,20 @@ function runModel(config: Config, steps: Step[], trace = false): { pings: number
         dispatch(leader, { type: 'leader', isLeader: false });
         dispatch(to, { type: 'leader', isLeader: true });
         leader = to;
+        break;
+      }
+      case 'push': {
+        // Only the tab the machine lets hold the stream hears it; the server pushes only what it knows.
+        const holder = leader && !leader.gone && wantsStream(leader.state) ? leader : undefined;
+        if (!holder) break;
+        const said = server.signIns;
+        if (step.how === 'stale') {
+          if (config.tags && server.session > 1) dispatch(holder, { type: 'pushed', end: 'revoked', session: `s${server.session - 1}`, stale: true } as MachineEvent);
+        } else if (!server.alive(now)) {
+          const session = config.tags ? { session: `s${server.session}` } : {};
+          const end = server.ended === 'session_revoked' ? 'revoked' : 'expired';
+          dispatch(holder, (step.how === 'event' ? { type: 'pushed', end, ...session, said } : { type: 'pushed', end: server.refusal(), said }) as unknown as MachineEvent);
+        }
         break;
       }
       case 'junk': {

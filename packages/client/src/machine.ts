@@ -2,10 +2,14 @@ import { claimSignOut, hold, signedIn } from './machine-account.js';
 import { onAnswer } from './machine-answers.js';
 import { end, signedOut } from './machine-ends.js';
 import { onMessage } from './machine-messages.js';
-import { emit, go, isEnded, post, release, type Effect, type MachineEvent, type MachineState, type Step } from './machine-state.js';
+import { emit, go, isEnded, post, release, setTimer, type Effect, type MachineEvent, type MachineState, type Step } from './machine-state.js';
 import { evaluate, onActivity, ping, requestCheck, schedulePing } from './machine-timing.js';
+import { phaseAt } from './session-view.js';
 
-export { initialState, publicState } from './machine-state.js';
+/** How long after a pushed end the leader asks the server whether this page's cookie names a newer session. */
+export const CONFIRM_MS = 100;
+
+export { initialState, publicState, wantsStream } from './machine-state.js';
 export type { Effect, MachineConfig, MachineEvent, MachineState, TimerName } from './machine-state.js';
 
 /**
@@ -40,7 +44,7 @@ export function transition(state: MachineState, event: MachineEvent, now: number
       if (event.name === 'main') evaluate(c);
       else if (event.name === 'ping') schedulePing(c);
       else if (event.name === 'retry') requestCheck(c);
-      // `check`: no leader answered; `claim`: ask again whether the announced sign-out happened.
+      // `check`: no leader answered; `claim`: ask again whether the announced sign-out happened; `confirm`: after a pushed end.
       else ping(c);
       break;
     case 'leader':
@@ -79,6 +83,17 @@ export function transition(state: MachineState, event: MachineEvent, now: number
     case 'ended':
       if (s.known && !(event.end === 'signed-out' && isEnded(s))) end(c, event.end, true);
       break;
+    case 'pushed': {
+      // The end of another session, or of one this tab cannot tell is its own (no answer yet): the server says which is live.
+      if (event.session && event.session !== s.view?.session) ping(c);
+      else if (s.known && !(event.end === 'signed-out' && isEnded(s))) {
+        // As a ping's 401: `unauthenticated` past the end this tab knew of is its expiry.
+        end(c, event.end === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : event.end, true);
+        // The stream's session ended; the cookie may name a newer one (signed in since on a login page): a ping sent after the end says.
+        if (event.session) setTimer(c, 'confirm', CONFIRM_MS);
+      }
+      break;
+    }
     case 'reauthenticated':
       c.fx.push({ type: 'token', token: event.csrfToken });
       if (!s.stepUp) break;

@@ -80,6 +80,16 @@ export interface SessionGuardOptions {
   /** @deprecated See `strings`. */
   nonce?: string | null;
   /**
+   * Push: the leader tab holds the server's stream of session ends,
+   * `GET ${baseUrl}/events`, so a revocation, a password change elsewhere or
+   * an admin's sign-out reaches every tab within a second instead of at the
+   * next ping. On by default: a server without push (404, 403, or a 200 that
+   * is not an event stream) is not asked again on this page. Pings go on
+   * either way; `false` keeps to them alone.
+   * @default true
+   */
+  push?: boolean;
+  /**
    * Name of the tab channel, leader lock and storage keys; guards with
    * different names ignore each other.
    * @default 'sessionguard'
@@ -162,6 +172,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     warnAfter: null,
     expireAfter: null,
     name: 'sessionguard',
+    push: true,
     clock: systemClock,
     window: win,
     location: win.location,
@@ -174,6 +185,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     validateTimingPolicy({ warnAfter: warnAfter!, expireAfter: expireAfter! });
   }
   if (resolved.fetch !== undefined && typeof resolved.fetch !== 'function') fail('fetch', 'must be a function');
+  if (typeof resolved.push !== 'boolean') fail('push', `must be a boolean, got ${typeof resolved.push}`);
   if (resolved.csrf !== null) {
     if (typeof resolved.csrf !== 'object') fail('csrf', 'must be an object or null');
     const csrf = (resolved.csrf = assign({ header: 'x-csrf-token', meta: 'csrf-token', field: '_csrf', token: null, tokenUrl: null }, resolved.csrf));

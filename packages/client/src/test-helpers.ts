@@ -4,6 +4,7 @@ import { createSessionGuard, type SessionGuard } from './guard.js';
 import type { SessionGuardOptions } from './options.js';
 import type { Leader } from './leader.js';
 import type { TabChannel } from './tab-channel.js';
+import type { sseEndpoint } from './test-sse.js';
 
 /** Tabs in one test: channels that deliver to every other channel of the hub, like BroadcastChannel. */
 export function memoryHub<T>() {
@@ -82,6 +83,8 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }, {
     /** The tags of the signed-in session (with `tags`). */
     session: tags ? 's1' : (undefined as string | undefined),
     user: tags ? 'u-alice' : (undefined as string | undefined),
+    /** Serves `GET /session/events` (push); without it that answers 404, as a server with `push: false` does. Not in `requests`. */
+    events: null as null | ReturnType<typeof sseEndpoint>,
     /** Overrides the next answers to /session/ping. */
     pingAnswer: null as null | (() => Response | Promise<Response>),
     revoke() {
@@ -101,6 +104,7 @@ export function fakeServer(policy: { warnAfter: number; expireAfter: number }, {
     fetch: async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       const request = new Request(input, init);
       const url = new URL(request.url, 'http://localhost').pathname;
+      if (url === '/session/events') return server.events?.handle(request) ?? json(404, { error: 'not_found', message: '' });
       const body = await request.text();
       server.requests.push({ url, method: request.method, body, headers: request.headers });
       if (server.down) throw new TypeError('Failed to fetch');

@@ -73,6 +73,8 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
     logoutEverywhere: config.logoutEverywhere,
     canRevoke: (actor, target) => users.canRevoke(actor, target),
     ...(config.testClock ? { now: clock.now } : {}),
+    // Push (GET /session/events) is on by default; on Redis, ends reach the streams of every demo process.
+    ...(stores.endChannel ? { push: { channel: stores.endChannel } } : {}),
   });
   // The guard logs every session event itself (public ids only, never session ids) as JSON lines on stdout.
 

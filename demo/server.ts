@@ -38,11 +38,13 @@ async function main(): Promise<void> {
     log(`${signal}: shutting down`);
     const force = setTimeout(() => server.closeAllConnections(), 3000);
     force.unref();
+    // The guard first: it ends every push stream (`closed`, reason `shutdown`), which server.close() would otherwise wait for.
+    const guardClosed = context.guard.close().catch(() => {});
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await context.guard.close().catch(() => {});
+    await guardClosed;
     await stores.close().catch(() => {});
     log('stopped');
     process.exit(0);

@@ -5,7 +5,7 @@
  */
 import session from 'express-session';
 import { createHash } from 'node:crypto';
-import type { SessionRegistry } from '@sessionguard/express';
+import type { EndChannel, SessionRegistry } from '@sessionguard/express';
 import type { DemoConfig } from './config.js';
 import { log } from './logger.js';
 import { createClock, type Clock } from './test-clock.js';
@@ -24,6 +24,12 @@ export interface Stores {
    * moving it moves the registry's time too. The app uses it as its clock.
    */
   clock?: Clock;
+  /**
+   * With Redis: how a session's end reaches the push streams (`GET /session/events`)
+   * held by every other demo process on that Redis. Without it, in memory, ends reach
+   * this process's streams only, which are all there are.
+   */
+  endChannel?: EndChannel;
   close(): Promise<void>;
 }
 
@@ -36,7 +42,7 @@ export async function createStores(config: DemoConfig): Promise<Stores> {
       close: async () => {},
     };
   }
-  const [{ createClient }, { RedisStore }, { createRedisRegistry }] = await Promise.all([
+  const [{ createClient }, { RedisStore }, { createRedisRegistry, createRedisEndChannel }] = await Promise.all([
     import('redis'),
     import('connect-redis'),
     import('@sessionguard/express/redis'),
@@ -67,12 +73,16 @@ export async function createStores(config: DemoConfig): Promise<Stores> {
   // passwords; another deployment (or a test run with its own secret) on the same Redis starts afresh.
   const prefix = `sessionguard-demo:${secretScope(config.secrets)}`;
   const clock = config.testClock ? createClock() : undefined;
+  // Pub/sub on a connection of its own (duplicated); the registry's prefix, the same on every process, so they hear each other.
+  const endChannel = createRedisEndChannel({ client, prefix: `${prefix}:registry` });
   return {
     ...(clock ? { clock } : {}),
+    endChannel,
     sessionStore: new RedisStore({ client, prefix: `${prefix}:sess:` }),
     registry: createRedisRegistry({ client, prefix: `${prefix}:registry`, commandTimeout: 1000, ...(clock ? { clock: clock.now } : {}) }),
     credentials: createRedisCredentialStore(client, `${prefix}:password:`),
     async close() {
+      await endChannel.close().catch(() => {});
       await client.close().catch(() => client.destroy());
     },
   };

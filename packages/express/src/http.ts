@@ -18,14 +18,28 @@ export function sendInternalError(res: Response): void {
 }
 
 /**
- * The request's path and query when it is safe to come back to after sign-in:
- * a same-site path (starting with one `/`, not `//` or `/\`, which browsers
- * read as another host), otherwise `/`.
+ * Where to come back to after sign-in, when it is safe: for a GET the
+ * request's path and query; for a form post (which cannot be sent again by
+ * a redirect) the page it was posted from, when the Referer names this host.
+ * Only a same-site path (starting with one `/`, not `//` or `/\`, which
+ * browsers read as another host) is kept; anything else is `/`.
  */
 export function safeReturnPath(req: Request): string {
-  const target = req.originalUrl || '/';
+  const target = req.method === 'GET' || req.method === 'HEAD' ? req.originalUrl || '/' : refererPath(req);
   if (!/^\/(?![/\\])/.test(target) || /[\u0000-\u001f]/.test(target)) return '/';
   return target;
+}
+
+/** The path and query of the Referer when it is a page of this host, else `/`. */
+function refererPath(req: Request): string {
+  const referer = req.get('referer');
+  if (!referer) return '/';
+  try {
+    const url = new URL(referer);
+    return url.host === req.get('host') ? `${url.pathname}${url.search}` : '/';
+  } catch {
+    return '/';
+  }
 }
 
 /** `loginUrl` with `next` set to the request's return path. */

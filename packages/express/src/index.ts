@@ -9,7 +9,8 @@
 export type { SessionGuardRequestInfo, SessionGuardSessionData } from './augment.js';
 export { createSessionGuard, type SessionGuard } from './guard.js';
 export { passportUserId } from './passport-user-id.js';
-export { defaultIsApiRequest, MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
+export { defaultIsApiRequest } from './api-request.js';
+export { MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
 export type { PushOptions, PushTimers } from './options.js';
 export type { EndChannel, EndChannelListener, EndNotice } from './end-channel.js';
 export type { AccountActions, LoginOptions, RevokeUserOptions } from './login.js';

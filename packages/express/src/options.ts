@@ -7,6 +7,7 @@ import {
 } from '@sessionguard/core';
 import type { Request } from 'express';
 import type { Store } from 'express-session';
+import { defaultIsApiRequest } from './api-request.js';
 import type { EndChannel } from './end-channel.js';
 import { createConsoleLogger, type SessionGuardLogger } from './logger.js';
 import { createMemoryRegistry } from './registry/memory-registry.js';
@@ -323,15 +324,6 @@ export function sessionGuardStoreRegistry(store: unknown): SessionRegistry | und
 
 /** The smallest secret length accepted, in characters (~192 bits of base64). */
 export const MIN_SECRET_LENGTH = 32;
-
-/** The default of `isApiRequest`: what a browser navigation never looks like. */
-export function defaultIsApiRequest(req: Request): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return true;
-  if (req.get('x-sessionguard') !== undefined || req.get('x-requested-with') !== undefined) return true;
-  const accept = req.get('accept');
-  if (!accept) return false;
-  return req.accepts(['html', 'json']) === 'json';
-}
 
 const isPositiveFinite = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0;

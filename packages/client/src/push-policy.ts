@@ -6,7 +6,7 @@
 import { pushReconnectDelay, type PushClosedReason } from '@sessionguard/core';
 import type { Ended } from './guard-state.js';
 
-/** 200, but no `session` event within this: a proxy buffers the stream. */
+/** No `session` event within this of the request (headers or not): a proxy buffers the stream. */
 export const BUFFERING_TIMEOUT_MS = 10_000;
 
 /** Nothing received (event or heartbeat) for this long: the stream is dead. */

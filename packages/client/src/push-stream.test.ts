@@ -119,6 +119,23 @@ describe('the push stream of the leader tab', () => {
     expect(gaps[2]! - gaps[1]!).toBeGreaterThanOrEqual(19);
   });
 
+  it('gives up on a request whose answer a proxy holds back entirely (not even its headers) after 10 s', async () => {
+    let aborted = 0;
+    stream = createPushStream({
+      url: 'http://localhost/session/events',
+      fetch: (_input, init) => new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => (aborted++, reject(new DOMException('aborted', 'AbortError'))))),
+      clock: systemClock,
+      win: window,
+      random: () => 1,
+      onEnded: () => {},
+    });
+    stream.want(true);
+    await advance(9);
+    expect(aborted).toBe(0);
+    await advance(2);
+    expect(aborted).toBe(1);
+  });
+
   it('closes a stream silent for twice the heartbeat and 5 s, and reconnects', async () => {
     start().want(true);
     await advance(1);

@@ -106,6 +106,8 @@ export function createPushStream(options: PushStreamOptions): PushStream {
         }
       },
     });
+    // From the request on: a buffering proxy may hold back the headers too.
+    watch(BUFFERING_TIMEOUT_MS, { kind: 'buffered' });
     void (async () => {
       try {
         const response = await options.fetch(url, {
@@ -122,7 +124,6 @@ export function createPushStream(options: PushStreamOptions): PushStream {
           return finish({ kind: 'refused', status: response.status, retryAfter: retryAfter > 0 ? retryAfter : null });
         }
         if (!response.body || !/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) return finish({ kind: 'unsupported' });
-        watch(BUFFERING_TIMEOUT_MS, { kind: 'buffered' });
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         for (;;) {

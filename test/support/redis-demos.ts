@@ -10,9 +10,10 @@ import { startDemo, type RunningDemo } from './demo.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
-export async function startDemosOnRedis(): Promise<{ a: RunningDemo; b: RunningDemo; stop(): Promise<void> }> {
+/** `extra`: more of the demos' environment (both get it). */
+export async function startDemosOnRedis(extra: Record<string, string> = {}): Promise<{ a: RunningDemo; b: RunningDemo; stop(): Promise<void> }> {
   const sessionSecret = randomBytes(32).toString('base64url');
-  const env = { REDIS_URL, SESSION_SECRET: sessionSecret };
+  const env = { ...extra, REDIS_URL, SESSION_SECRET: sessionSecret };
   const [a, b] = await Promise.all([startDemo({ env }), startDemo({ env })]);
   return {
     a,

@@ -39,6 +39,12 @@ describe('an ended session: page or API', () => {
     expect(res.headers.location).toBe(`/login?next=${encodeURIComponent('/work')}`);
   });
 
+  it('without a Referer, the form post returns to the path it was posted to', async () => {
+    const agent = await expiredAgent();
+    const res = await agent.post('/notes').set({ Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate' }).type('form').send('text=draft').expect(303);
+    expect(res.headers.location).toBe(`/login?next=${encodeURIComponent('/notes')}`);
+  });
+
   it('never returns to another site the Referer names', async () => {
     const agent = await expiredAgent();
     const res = await agent

@@ -19,21 +19,22 @@ export function sendInternalError(res: Response): void {
 
 /**
  * Where to come back to after sign-in, when it is safe: for a GET the
- * request's path and query; for a form post (which cannot be sent again by
- * a redirect) the page it was posted from, when the Referer names this host.
+ * request's path and query; for a form post (which a redirect cannot send
+ * again) the page it was posted from when the Referer names one of this host
+ * (`/` when it names another site), else the path it was posted to.
  * Only a same-site path (starting with one `/`, not `//` or `/\`, which
  * browsers read as another host) is kept; anything else is `/`.
  */
 export function safeReturnPath(req: Request): string {
-  const target = req.method === 'GET' || req.method === 'HEAD' ? req.originalUrl || '/' : refererPath(req);
+  const target = (req.method === 'GET' || req.method === 'HEAD' ? null : refererPath(req)) ?? (req.originalUrl || '/');
   if (!/^\/(?![/\\])/.test(target) || /[\u0000-\u001f]/.test(target)) return '/';
   return target;
 }
 
-/** The path and query of the Referer when it is a page of this host, else `/`. */
-function refererPath(req: Request): string {
+/** The path and query of the Referer when it is a page of this host; `/` for another site's; null without one. */
+function refererPath(req: Request): string | null {
   const referer = req.get('referer');
-  if (!referer) return '/';
+  if (!referer) return null;
   try {
     const url = new URL(referer);
     return url.host === req.get('host') ? `${url.pathname}${url.search}` : '/';

@@ -9,6 +9,9 @@ export default defineConfig({
     alias: [
       { find: /^@sessionguard\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@sessionguard\/client$/, replacement: src('./packages/client/src/index.ts') },
+      // The subpath entries from their sources too: from dist they would carry a second copy of the client's modules.
+      { find: /^@sessionguard\/client\/ui$/, replacement: src('./packages/client/src/ui.ts') },
+      { find: /^@sessionguard\/client\/locales$/, replacement: src('./packages/client/src/locales.ts') },
       { find: /^@sessionguard\/express\/redis$/, replacement: src('./packages/express/src/redis/index.ts') },
       { find: /^@sessionguard\/express$/, replacement: src('./packages/express/src/index.ts') },
     ],

@@ -29,8 +29,7 @@ vi.mock('@sessionguard/client', async (importOriginal) => {
     },
   };
 });
-// Not under test here (dialogs={false} below): the stand-in keeps these unit tests off the build, where vitest
-// would find @sessionguard/client/ui (its exports lead to dist/).
+// Not under test here (dialogs={false} below; the built-in dialogs with React are test/browser/react.test.ts's).
 vi.mock('./dialogs.js', () => ({ loadDialogs: async () => () => () => {} }));
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

@@ -8,7 +8,7 @@ import { renderToString } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
 import { SessionGuardProvider, useSessionGuard, type SessionGuardValue } from './index.js';
 
-// Never loaded on the server: the stand-in fails nothing if it were, and keeps the UI's modules out of this test.
+// Never loaded on the server; the stand-in keeps the UI's modules out of this test.
 vi.mock('./dialogs.js', () => ({ loadDialogs: async () => () => () => {} }));
 
 let seen: SessionGuardValue[] = [];

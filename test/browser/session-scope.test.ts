@@ -51,8 +51,7 @@ describe('two users, one browser', () => {
     await phone.getByRole('button', { name: 'Sign out other sessions' }).click();
     await shows(phone.getByText('Your other sessions were signed out'), 'the confirmation');
 
-    // The tab learns it at its next request, shows the signed-out dialog and tells the other tabs.
-    await aliceTab.getByRole('button', { name: 'Save notes' }).click();
+    // The tab learns it from its push stream (no request of its own needed), shows the signed-out dialog and tells the other tabs.
     await shows(dialog(aliceTab, 'revoked'), "the signed-out dialog in alice's tab");
 
     // Bob signs in in another tab of the same browser: the cookie is now his. Alice's tab is left open.

@@ -15,13 +15,23 @@
 //   streams; then after the clients dropped them, and after every session
 //   was revoked with its stream open (nothing of a revoked session's stream
 //   may stay).
+// - Revocation to the signed-out dialog in Chromium: with the STREAMS above
+//   still open, BROWSER_REVOKES times a real page (the script tag, idle, in a
+//   background tab: another tab in front) of a user signed in for it, its
+//   leader stream open; the time from just before the revoke request until
+//   the page's dialog is in its DOM (a MutationObserver notes Date.now()).
 // - Requests per browser per hour, computed from the client's ping schedule
 //   (pingIntervalMs of packages/client/src/session-view.ts, bundled from the
-//   sources) for each timing preset.
+//   sources) for each timing preset; and counted: the client's own session
+//   machine (packages/client/src/machine.ts, bundled from the sources) run
+//   for an hour on a simulated clock against a model server, with and
+//   without push (its stream requests: each time the machine wants the
+//   stream, plus one an hour for a proxy that recycles long connections).
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
   at,
+  launchChromium,
   deleteByPrefix,
   deleteStaleRuns,
   ensureBuilt,
@@ -40,6 +50,7 @@ import {
 const STREAMS = Number(process.env.BENCH_PUSH_STREAMS ?? (smoke ? 20 : 1000));
 const REVOKES = Number(process.env.BENCH_PUSH_REVOKES ?? (smoke ? 10 : 200));
 const MEMORY_STREAMS = Number(process.env.BENCH_PUSH_MEMORY_STREAMS ?? (smoke ? 100 : 10_000));
+const BROWSER_REVOKES = Number(process.env.BENCH_PUSH_BROWSER_REVOKES ?? (smoke ? 3 : 40));
 const NAMESPACE = 'sgbench:push:';
 const PREFIX = `${NAMESPACE}${process.pid}:`;
 const SERVER = at('bench', 'servers', 'push-app.mjs');
@@ -120,7 +131,7 @@ async function until(check, what, timeoutMs = 60_000) {
 }
 
 /** Opens STREAMS streams on `streamsAt` of users signed in on `revokeAt`, then times REVOKES revocations. */
-async function latency(label, revokeAt, streamsAt) {
+async function latency(label, revokeAt, streamsAt, browser = null) {
   const users = Array.from({ length: STREAMS }, (_, i) => `${label}-u${i}`);
   const open = new Map();
   const started = performance.now();
@@ -143,8 +154,10 @@ async function latency(label, revokeAt, streamsAt) {
     // Back to STREAMS open: the user signs in again and reopens.
     open.set(user, await openStream(streamsAt, await login(revokeAt, user)));
   }
+  const inBrowser = browser ? await dialogLatency(browser, label, revokeAt, streamsAt) : null;
   for (const stream of open.values()) stream.close();
   return {
+    browser: inBrowser,
     streams: held,
     revokes: REVOKES,
     openMs: round(openMs, 0),
@@ -153,6 +166,145 @@ async function latency(label, revokeAt, streamsAt) {
     maxMs: round(Math.max(...samples), 2),
     medianRevokeRoundTripMs: round(median(roundTrips), 2),
   };
+}
+
+/**
+ * BROWSER_REVOKES times: a fresh browser context (a device), signed in as a
+ * user of its own; its page of `streamsAt` idle in a background tab (another
+ * tab in front) with its stream open; an admin's revoke sent to `revokeAt`;
+ * the time until the page's signed-out dialog is in the DOM.
+ */
+async function dialogLatency(browser, label, revokeAt, streamsAt) {
+  const samples = { leader: [], other: [] };
+  const seen = new Set();
+  let streams = 0;
+  for (let i = 0; i < BROWSER_REVOKES; i += 1) {
+    const user = `${label}-browser-u${i}`;
+    const context = await browser.newContext({ baseURL: streamsAt });
+    context.on('request', (request) => void (request.url().endsWith('/session/events') && streams++));
+    try {
+      await context.request.post(`${streamsAt}/login`, { data: { username: user } });
+      const page = await context.newPage();
+      const streamOpen = page.waitForResponse((response) => response.url().endsWith('/session/events') && response.status() === 200, { timeout: 15_000 });
+      await page.goto(`/bench/page?user=${user}`);
+      await streamOpen;
+      // A second tab of the same session in front: the first (the leader, holding the stream) is in the background.
+      const front = await context.newPage();
+      await front.goto(`/bench/page?user=${user}`);
+      await front.waitForFunction(() => window.SessionGuard?.current?.state.warnAt != null, null, { timeout: 10_000 });
+      await front.bringToFront();
+      seen.add(await page.evaluate(() => document.visibilityState));
+      const t0 = Date.now();
+      await revoke(revokeAt, user);
+      for (const [tab, at] of [['leader', page], ['other', front]]) {
+        const handle = await at.waitForFunction(() => window.__dialogAt, null, { timeout: 10_000, polling: 20 });
+        samples[tab].push((await handle.jsonValue()) - t0);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  const figures = (values) => ({ p50Ms: round(percentile(values, 50), 0), p99Ms: round(percentile(values, 99), 0), maxMs: round(Math.max(...values), 0) });
+  return {
+    samples: BROWSER_REVOKES,
+    // Headless Chromium reports every page visible (it has no tab visibility); the path from the stream to the dialog uses no timer.
+    visibility: [...seen].join(', '),
+    streamRequestsPerDevice: round(streams / BROWSER_REVOKES, 2),
+    ...figures(samples.leader),
+    otherTab: figures(samples.other),
+  };
+}
+
+/**
+ * One browser's hour, counted: the client's session machine, one leader tab,
+ * on a simulated clock against a model server (the guard's policy), every
+ * ping answered at once. `activeEvery`: seconds between the user's activity
+ * (null: idle the whole hour; the session then ends at its idle timeout).
+ * `push`: counts the stream requests too (each time the machine starts
+ * wanting the stream, and one an hour for a proxy recycling it). With
+ * `revokeAt` (seconds) the server ends the session then: `seenAfter` is
+ * when the tab showed it (push: at once, plus the measured delivery).
+ */
+function simulateHour(machine, policy, { activeEvery, push, revokeAt = null }) {
+  const START = 1_767_261_600_000;
+  let now = START;
+  let serverLast = now;
+  let ended = null;
+  let pings = 0;
+  let streams = 0;
+  let seenAfter = null;
+  let state = machine.initialState({ username: 'alice', loginPageUrl: null, warnAfter: null, expireAfter: null }, now, true);
+  let wanted = false;
+  const step = (event) => {
+    const result = machine.transition(state, event, now);
+    state = result.state;
+    if (push && machine.wantsStream(state) && !wanted) streams++;
+    wanted = machine.wantsStream(state);
+    if (seenAfter === null && revokeAt !== null && state.status === 'revoked') seenAfter = (now - START) / 1000 - revokeAt;
+    for (const effect of result.effects) {
+      if (effect.type !== 'ping') continue;
+      pings++;
+      if (!ended && now - serverLast >= policy.expireAfter * 1000) ended = 'expired';
+      let answer = ended;
+      if (!ended) {
+        serverLast = Math.min(now, Math.max(serverLast, now - effect.idleFor * 1000));
+        answer = { idleFor: Math.floor((now - serverLast) / 1000), warnAfter: policy.warnAfter, expireAfter: policy.expireAfter, absoluteRemaining: null, session: 's1', user: 'u1' };
+      }
+      step({ type: 'answer', result: answer, sentAt: effect.sentAt });
+    }
+  };
+  step({ type: 'start' });
+  const end = START + 3_600_000;
+  let nextActivity = activeEvery === null ? Infinity : now + activeEvery * 1000;
+  let revokeDue = revokeAt === null ? Infinity : START + revokeAt * 1000;
+  for (let guard = 0; guard < 100_000; guard++) {
+    const timers = Object.entries(state.timers).filter(([, due]) => due <= end);
+    const [name, due] = timers.reduce((first, entry) => (!first || entry[1] < first[1] ? entry : first), null) ?? [null, Infinity];
+    const next = Math.min(due, nextActivity, revokeDue);
+    if (next > end) break;
+    now = Math.max(now, next);
+    if (next === revokeDue) {
+      revokeDue = Infinity;
+      ended = 'revoked';
+      // Push: the stream's `ended` event, if the tab holds one.
+      if (push && wanted) step({ type: 'pushed', end: 'revoked', session: 's1' });
+    } else if (next === nextActivity) {
+      nextActivity += activeEvery * 1000;
+      if (state.status === 'active' || state.status === 'warning') step({ type: 'activity', at: now });
+    } else step({ type: 'timer', name });
+  }
+  // A proxy or load balancer recycling the stream hourly: one more request while it is wanted.
+  if (push && wanted) streams++;
+  return { pings, streams, requests: pings + streams, seenAfter };
+}
+
+async function countedRequestsPerHour(deliveryMs) {
+  const machine = await importSourceEntry(at('packages/client/src/machine.ts'), 'machine');
+  const { TIMING_PRESETS } = await importPackage('@sessionguard/core');
+  const rows = {};
+  for (const [name, policy] of Object.entries(TIMING_PRESETS)) {
+    const row = {};
+    for (const [mode, activeEvery] of [['active', 1], ['idle', null]]) {
+      const pingOnly = simulateHour(machine, policy, { activeEvery, push: false });
+      const push = simulateHour(machine, policy, { activeEvery, push: true });
+      // A revocation at a random moment of the first 50 minutes (the idle aal3/pci sessions end at 15 min: within those).
+      const horizon = activeEvery === null ? Math.min(policy.warnAfter, 3000) : 3000;
+      const seen = (withPush) =>
+        Array.from({ length: 40 }, (_, index) => simulateHour(machine, policy, { activeEvery, push: withPush, revokeAt: Math.round(((index + 0.5) / 40) * horizon) }).seenAfter);
+      const waits = seen(false).filter((value) => value !== null);
+      row[mode] = {
+        pingOnly: pingOnly.requests,
+        push: push.requests,
+        pushStreams: push.streams,
+        pingsUnchanged: push.pings === pingOnly.pings,
+        pingOnlySeenMedianSeconds: round(median(waits), 0),
+        pingOnlySeenMaxSeconds: round(Math.max(...waits), 0),
+        pushSeenMaxSeconds: round(Math.max(...seen(true).map((value) => value ?? Infinity)) + deliveryMs / 1000, 3),
+      };
+    }
+    rows[name] = row;
+  }
+  return rows;
 }
 
 async function memoryCost(base) {
@@ -236,6 +388,7 @@ async function requestsPerHour(latencyP99Ms) {
 }
 
 const children = [];
+let browser = null;
 const redis = await redisClient();
 try {
   // Only what crashed runs left: a smoke run of this bench (npm test) may be running beside us.
@@ -243,23 +396,46 @@ try {
   const memoryServer = await startChild(SERVER, [], { MODE: 'memory', NODE_OPTIONS: '--expose-gc' });
   children.push(memoryServer);
   const base = `http://127.0.0.1:${memoryServer.port}`;
-  const oneProcess = await latency('one', base, base);
+  browser = BROWSER_REVOKES > 0 ? await launchChromium() : null;
+  const oneProcess = await latency('one', base, base, browser);
   const cost = await memoryCost(base);
   await memoryServer.stop();
 
   const redisA = await startChild(SERVER, [], { MODE: 'redis', PREFIX });
   const redisB = await startChild(SERVER, [], { MODE: 'redis', PREFIX });
   children.push(redisA, redisB);
-  const twoProcesses = await latency('two', `http://127.0.0.1:${redisA.port}`, `http://127.0.0.1:${redisB.port}`);
+  const twoProcesses = await latency('two', `http://127.0.0.1:${redisA.port}`, `http://127.0.0.1:${redisB.port}`, browser);
+  await browser?.close();
+  browser = null;
   await redisA.stop();
   await redisB.stop();
   const requests = await requestsPerHour(twoProcesses.p99Ms);
+  const counted = await countedRequestsPerHour(twoProcesses.browser?.p99Ms ?? twoProcesses.p99Ms);
 
   printTable(`Revocation to the open page's stream (${STREAMS} streams open, ${REVOKES} revocations one at a time)`, [
     ['setup', 'streams held', 'p50', 'p99', 'max', 'revoke request round trip (median)', `open ${STREAMS} sign-ins + streams`],
     ['one process, memory registry', oneProcess.streams, `${oneProcess.p50Ms} ms`, `${oneProcess.p99Ms} ms`, `${oneProcess.maxMs} ms`, `${oneProcess.medianRevokeRoundTripMs} ms`, `${oneProcess.openMs} ms`],
     ['two processes on Redis (revoke on A, streams on B)', twoProcesses.streams, `${twoProcesses.p50Ms} ms`, `${twoProcesses.p99Ms} ms`, `${twoProcesses.maxMs} ms`, `${twoProcesses.medianRevokeRoundTripMs} ms`, `${twoProcesses.openMs} ms`],
   ]);
+  if (oneProcess.browser) {
+    printTable(
+      `Revocation to the signed-out dialog in Chromium (${BROWSER_REVOKES} revocations; each time a device with two tabs of the page, idle: the leader holding the stream behind, the other in front; ${STREAMS} other streams open)`,
+      [
+        ['setup', 'leader tab (background): p50', 'p99', 'max', 'other tab (tab channel): p50', 'p99', 'max', 'stream requests per device', 'visibilityState reported'],
+        ...[['one process, memory registry', oneProcess.browser], ['two processes on Redis (revoke on A, page on B)', twoProcesses.browser]].map(([name, row]) => [
+          name,
+          `${row.p50Ms} ms`,
+          `${row.p99Ms} ms`,
+          `${row.maxMs} ms`,
+          `${row.otherTab.p50Ms} ms`,
+          `${row.otherTab.p99Ms} ms`,
+          `${row.otherTab.maxMs} ms`,
+          row.streamRequestsPerDevice,
+          row.visibility,
+        ]),
+      ],
+    );
+  }
   const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
   printTable(`Memory of open streams on one process (${MEMORY_STREAMS} sessions, one stream each; after two full GCs: ${cost.gcExposed})`, [
     ['state', 'heap used', 'RSS', 'streams'],
@@ -292,8 +468,23 @@ try {
       `${twoProcesses.p99Ms} ms`,
     ]),
   ]);
-  writeResults('push', { figures: { latency: { oneProcess, twoProcessesRedis: twoProcesses }, memory: cost, requestsPerHour: requests } });
+  printTable("Requests per browser per hour, counted: the client's machine on a simulated clock (one leader tab, answers at once; active: activity every second; idle: none, until the idle timeout)", [
+    ['preset', 'user', 'ping-only requests', 'push requests (of them streams)', 'pings the same', 'ping-only learns of a revocation (median / max of 40)', 'push learns of it (max, with the measured delivery)'],
+    ...Object.entries(counted).flatMap(([name, row]) =>
+      ['active', 'idle'].map((mode) => [
+        name,
+        mode,
+        row[mode].pingOnly,
+        `${row[mode].push} (${row[mode].pushStreams})`,
+        row[mode].pingsUnchanged ? 'yes' : 'NO',
+        `${row[mode].pingOnlySeenMedianSeconds} s / ${row[mode].pingOnlySeenMaxSeconds} s`,
+        `${row[mode].pushSeenMaxSeconds} s`,
+      ]),
+    ),
+  ]);
+  writeResults('push', { figures: { latency: { oneProcess, twoProcessesRedis: twoProcesses }, memory: cost, requestsPerHour: { ...requests, counted } } });
 } finally {
+  await browser?.close();
   for (const child of children) await child.stop();
   await deleteByPrefix(redis, PREFIX);
   await redis.close();

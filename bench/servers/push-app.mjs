@@ -10,11 +10,13 @@
 // force-logout (guard.revokeUser); GET /bench/memory answers the heap after
 // two full GCs (run with --expose-gc) and the streams held; GET
 // /bench/floor/events holds a plain event-stream response behind Express and
-// express-session only, for comparison. Prints
-// "LISTENING <port>" once ready.
+// express-session only, for comparison. GET /bench/page?user=<name> is a page
+// with the script tag (data-username, the built dialogs) that notes in
+// `window.__dialogAt` (epoch ms) when a dialog first shows, for the
+// revoke-to-dialog latency in Chromium. Prints "LISTENING <port>" once ready.
 import express from 'express';
 import session from 'express-session';
-import { importPackage } from '../lib.mjs';
+import { at, importPackage } from '../lib.mjs';
 
 const MODE = process.env.MODE ?? 'memory';
 const PREFIX = process.env.PREFIX ?? 'sgbench:push:';
@@ -64,6 +66,7 @@ app.get('/bench/floor/events', (req, res) => {
   res.write(`event: session\ndata: {"held":${++floorHeld}}\n\n`);
   res.on('close', () => floorHeld--);
 });
+app.get('/bench/sessionguard.min.js', (_req, res) => res.sendFile(at('packages/client/dist/sessionguard.min.js')));
 app.use(guard.middleware);
 app.use('/session', guard.router);
 app.post('/login', express.json({ limit: '1kb' }), async (req, res, next) => {
@@ -80,6 +83,14 @@ app.post('/bench/revoke', express.json({ limit: '1kb' }), async (req, res, next)
   } catch (error) {
     next(error);
   }
+});
+app.get('/bench/page', (req, res) => {
+  const user = String(req.query.user ?? '').replace(/[^\w-]/g, '');
+  res.type('html').send(`<!doctype html><html lang="en"><head><title>bench</title>
+<script>new MutationObserver(() => { if (!window.__dialogAt && document.querySelector('[role="alertdialog"]')) window.__dialogAt = Date.now(); })
+  .observe(document.documentElement, { childList: true, subtree: true });</script></head>
+<body><main><p>An idle page of ${user}.</p></main>
+<script src="/bench/sessionguard.min.js" data-base-url="/session" data-username="${user}" data-locale="en"></script></body></html>`);
 });
 app.get('/bench/memory', (_req, res) => {
   globalThis.gc?.();

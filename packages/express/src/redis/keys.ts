@@ -7,6 +7,8 @@
  * <prefix>:{<user>}:s:<sessionId>   hash: one session record, expiring at its retainUntil
  * <prefix>:{<user>}:idx             sorted set: the user's session ids, scored by retainUntil (ms);
  *                                   a member whose record ran out is its tombstone (see scripts.ts)
+ * <prefix>:{<user>}:dev             sorted set: the devices (opaque keys) the user signed in from
+ * <prefix>:{<user>}:c:<key>         string: a used single-use token, expiring with it
  * ```
  */
 
@@ -58,6 +60,16 @@ export function indexKey(prefix: string, userId: string): string {
   return `${userBase(prefix, userId)}idx`;
 }
 
+/** The sorted set of the devices (opaque keys) one user signed in from, scored by when last seen. */
+export function devicesKey(prefix: string, userId: string): string {
+  return `${userBase(prefix, userId)}dev`;
+}
+
+/** A single-use key of one user (a used sign-in token), expiring by itself. */
+export function claimKey(prefix: string, userId: string, key: string): string {
+  return `${userBase(prefix, userId)}c:${key}`;
+}
+
 /**
  * Keys of the sessionguard store (see store-scripts.ts). A session is found
  * by its id alone (all express-session gives `get`); a user's index and
@@ -81,4 +93,14 @@ export function storeUserKey(prefix: string, userId: string): string {
 /** The store's lease on one user: orders that user's sign-ins and revocations. */
 export function storeLockKey(prefix: string, userId: string): string {
   return `${storeUserKey(prefix, userId)}:lock`;
+}
+
+/** The store's set of one user's devices. */
+export function storeDevicesKey(prefix: string, userId: string): string {
+  return `${storeUserKey(prefix, userId)}:dev`;
+}
+
+/** The store's used single-use token of one user. */
+export function storeClaimKey(prefix: string, userId: string, key: string): string {
+  return `${storeUserKey(prefix, userId)}:c:${key}`;
 }

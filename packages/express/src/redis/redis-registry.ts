@@ -1,7 +1,37 @@
-import { cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
-import type { CheckRequest, CheckResult, SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
-import { indexKey, recordKey, recordKeyPrefix } from './keys.js';
-import { CHECK, CLOCK, CREATE, ENDED_AT, GET, LIST, REVOKE, REVOKE_USER, TOUCH, UPDATE, type RegistryScript } from './scripts.js';
+import { checkLimit, cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
+import {
+  MAX_NOTICES_PER_SESSION,
+  type CheckRequest,
+  type CheckResult,
+  type LimitedCreateResult,
+  type RememberDeviceOptions,
+  type SessionLimit,
+  type SessionNotice,
+  type SessionRecord,
+  type SessionRecordPatch,
+  type SessionRef,
+  type SessionRegistry,
+  type SessionTimingPolicy,
+  type TouchLimits,
+} from '../registry/types.js';
+import { claimKey, devicesKey, indexKey, recordKey, recordKeyPrefix } from './keys.js';
+import {
+  ADD_NOTICE,
+  CHECK,
+  CLAIM_ONCE,
+  CLOCK,
+  CREATE,
+  ENDED_AT,
+  GET,
+  LIST,
+  REMEMBER_DEVICE,
+  REVOKE,
+  REVOKE_USER,
+  TAKE_NOTICES,
+  TOUCH,
+  UPDATE,
+  type RegistryScript,
+} from './scripts.js';
 import { scriptCaller, type AnyRedisRegistryClient } from './client-adapter.js';
 import { createScriptRunner } from './run-script.js';
 
@@ -110,7 +140,7 @@ function parseRecord(reply: unknown, offset = 0): SessionRecord | null {
     if (value === undefined) throw new TypeError(`session record in Redis lacks the field ${name}`);
     return value;
   };
-  return {
+  const record: SessionRecord = {
     sessionId: required('sessionId'),
     userId: required('userId'),
     publicId: required('publicId'),
@@ -122,6 +152,40 @@ function parseRecord(reply: unknown, offset = 0): SessionRecord | null {
     authHash: fields.authHash ?? null,
     retainUntil: Number(required('retainUntil')),
   };
+  if (fields.policy !== undefined) record.policy = decodePolicy(fields.policy);
+  if (fields.notices !== undefined) {
+    const notices = decodeNotices(fields.notices);
+    if (notices.length > 0) record.notices = notices;
+  }
+  return record;
+}
+
+/** A policy as stored in a record: `[warnAfter,expireAfter,absoluteTimeout]`, seconds (what the scripts read). */
+export function encodePolicy(policy: SessionTimingPolicy): string {
+  const { warnAfter, expireAfter, absoluteTimeout } = policy;
+  for (const value of [warnAfter, expireAfter, absoluteTimeout ?? 1]) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError('a session policy needs positive finite numbers of seconds');
+  }
+  return JSON.stringify([warnAfter, expireAfter, absoluteTimeout ?? null]);
+}
+
+export function decodePolicy(text: string): SessionTimingPolicy {
+  const [warnAfter, expireAfter, absoluteTimeout] = JSON.parse(text) as [number, number, number | null];
+  return { warnAfter, expireAfter, absoluteTimeout };
+}
+
+/** The `notices` field: a JSON array of each notice's JSON text. */
+function decodeNotices(text: string): SessionNotice[] {
+  const list: unknown = JSON.parse(text);
+  // cjson encodes an empty array as {}.
+  if (!Array.isArray(list)) return [];
+  return list.map((item) => JSON.parse(String(item)) as SessionNotice);
+}
+
+/** A notice as the scripts store it. */
+export function encodeNotice(notice: SessionNotice): string {
+  timestamp('at', notice.at);
+  return JSON.stringify({ publicId: String(notice.publicId), userAgent: cutUserAgent(notice.userAgent ?? null), at: notice.at });
 }
 
 function parseRecords(reply: unknown): SessionRecord[] {
@@ -141,6 +205,12 @@ export function parseCheck(reply: unknown): CheckResult | null {
   const at = now === '' ? null : Number(now);
   if (state === 'expired') return { state, reason: reason === 'absolute' ? 'absolute' : 'idle', record, now: at };
   return { state: 'live', record, now: at };
+}
+
+/** The reply of the rememberDevice script: {isNew, known}. */
+export function parseDevice(reply: unknown): { isNew: boolean; known: number } {
+  if (!Array.isArray(reply) || reply.length < 2) throw new TypeError('unexpected reply from Redis');
+  return { isNew: Number(reply[0]) === 1, known: Number(reply[1]) };
 }
 
 /** A timestamp as sent to Redis: the exact decimal form JavaScript reads back with `Number()`. */
@@ -187,6 +257,39 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
 
   const run = createScriptRunner(caller, { commandTimeout, clock, label: 'Redis registry' });
 
+  /** The create script: `mode` '' (plain create: the evicted records), 'evict' or 'refuse' ({outcome, ...records}). */
+  const write = (record: SessionRecord, mode: '' | 'evict' | 'refuse', limit: string) => {
+    checkRef(record);
+    const retainUntil = timestamp('retainUntil', record.retainUntil);
+    const fields: string[] = [
+      'sessionId', record.sessionId,
+      'userId', record.userId,
+      'publicId', String(record.publicId),
+      'createdAt', timestamp('createdAt', record.createdAt),
+      'lastActivity', timestamp('lastActivity', record.lastActivity),
+      'authenticatedAt', timestamp('authenticatedAt', record.authenticatedAt),
+      'retainUntil', retainUntil,
+    ];
+    for (const name of ['ip', 'userAgent', 'authHash'] as const) {
+      const value = record[name];
+      if (value !== null && value !== undefined) fields.push(name, name === 'userAgent' ? cutUserAgent(String(value)) : String(value));
+    }
+    if (record.policy) fields.push('policy', encodePolicy(record.policy));
+    if (record.notices && record.notices.length > 0) {
+      fields.push('notices', JSON.stringify(record.notices.slice(-MAX_NOTICES_PER_SESSION).map(encodeNotice)));
+    }
+    return run(
+      CREATE,
+      [recordKey(prefix, record.userId, record.sessionId), indexKey(prefix, record.userId)],
+      [record.sessionId, expireAt(record.retainUntil), scriptRecordPrefix(record.userId), cap, keep, mode, limit, ...fields],
+      (reply) => {
+        if (mode === '') return parseRecords(reply);
+        if (!Array.isArray(reply) || reply.length === 0) throw new TypeError('unexpected reply from Redis');
+        return [text(reply[0]), ...parseRecords(reply.slice(1))] as unknown as SessionRecord[];
+      },
+    );
+  };
+
   const registry = {
     touchLimits: true,
     // check decides on Redis's clock, and the records' keys run out at the session's end, leaving a tombstone.
@@ -205,29 +308,38 @@ export function createRedisRegistry(options: RedisRegistryOptions) {
       return run(CLOCK, [indexKey(prefix, '%clock')], [], (reply) => Number(text(reply)));
     },
     async create(record) {
-      checkRef(record);
-      const retainUntil = timestamp('retainUntil', record.retainUntil);
-      const fields: string[] = [
-        'sessionId', record.sessionId,
-        'userId', record.userId,
-        'publicId', String(record.publicId),
-        'createdAt', timestamp('createdAt', record.createdAt),
-        'lastActivity', timestamp('lastActivity', record.lastActivity),
-        'authenticatedAt', timestamp('authenticatedAt', record.authenticatedAt),
-        'retainUntil', retainUntil,
-      ];
-      for (const name of ['ip', 'userAgent', 'authHash'] as const) {
-        const value = record[name];
-        if (value !== null && value !== undefined) fields.push(name, name === 'userAgent' ? cutUserAgent(String(value)) : String(value));
-      }
-      return run(
-        CREATE,
-        [recordKey(prefix, record.userId, record.sessionId), indexKey(prefix, record.userId)],
-        [record.sessionId, expireAt(record.retainUntil), scriptRecordPrefix(record.userId), cap, keep, ...fields],
-        parseRecords,
-      );
+      return write(record, '', cap);
+    },
+    async createLimited(record, limit: SessionLimit): Promise<LimitedCreateResult> {
+      const max = Math.min(checkLimit(limit), maxSessionsPerUser);
+      const reply = (await write(record, limit.atLimit, String(max))) as unknown as [string, ...SessionRecord[]];
+      const [outcome, ...records] = reply;
+      return outcome === 'refused' ? { created: false, live: records } : { created: true, evicted: records };
     },
 
+    async addNotice(userId: string, notice: SessionNotice, exceptSessionId: string) {
+      checkRef({ userId, sessionId: exceptSessionId });
+      return run(
+        ADD_NOTICE,
+        [indexKey(prefix, userId)],
+        [scriptRecordPrefix(userId), exceptSessionId, encodeNotice(notice), String(MAX_NOTICES_PER_SESSION)],
+        (reply) => Number(reply),
+      );
+    },
+    async takeNotices(ref: SessionRef) {
+      checkRef(ref);
+      return run(TAKE_NOTICES, [recordKey(prefix, ref.userId, ref.sessionId)], [], (reply) =>
+        reply === null || reply === undefined || reply === false ? [] : decodeNotices(text(reply)),
+      );
+    },
+    async claimOnce(userId: string, key: string, ttlMs: number) {
+      checkRef({ userId, sessionId: key });
+      return run(CLAIM_ONCE, [claimKey(prefix, userId, key)], [String(Math.max(1, Math.ceil(ttlMs)))], (reply) => Number(reply) === 1);
+    },
+    async rememberDevice(userId: string, deviceKey: string, { maxDevices, keepFor }: RememberDeviceOptions) {
+      checkRef({ userId, sessionId: deviceKey });
+      return run(REMEMBER_DEVICE, [devicesKey(prefix, userId)], [deviceKey, String(maxDevices), String(Math.ceil(keepFor))], parseDevice);
+    },
     async get(ref) {
       checkRef(ref);
       return run(GET, [recordKey(prefix, ref.userId, ref.sessionId)], [], parseRecord);

@@ -91,11 +91,19 @@ function script(name: string, body: string, lateIsHarmless = false): RegistryScr
 
 /**
  * create. KEYS: record, index. ARGV: sessionId, expireAt, recordPrefix,
- * maxSessionsPerUser, keepEndedFor, then field/value pairs of the non-null
- * fields. Returns the evicted records (flat field/value arrays), least
- * recently active first.
+ * maxSessionsPerUser, keepEndedFor, mode ('' for plain create, 'evict' or
+ * 'refuse' for createLimited), limit (live records kept: maxSessionsPerUser,
+ * or a smaller per-user limit), then field/value pairs of the non-null fields. Plain create returns the evicted
+ * records (flat field/value arrays), least recently active first;
+ * createLimited returns {'created', ...evicted} or {'refused', ...live}.
  *
- * Replaces the record as a whole (DEL first, so a field that is now null does
+ * With 'refuse', when the user already holds `limit` live records besides
+ * this session id, nothing is written (a dangling member, whose record is
+ * missing, is dropped and does not count) and the live records are
+ * returned, oldest first: counting and refusing in the one script is what
+ * keeps concurrent sign-ins within the limit.
+ *
+ * Otherwise replaces the record as a whole (DEL first, so a field that is now null does
  * not survive from the old record; ZREM first, so the replaced record neither
  * counts nor is evicted). When the user already has maxSessionsPerUser live
  * records, evicts the least recently active (lastActivity, then createdAt,
@@ -114,26 +122,53 @@ export const CREATE = script(
 local now = nowMs()
 local cap = tonumber(ARGV[4])
 local keep = tonumber(ARGV[5])
+local mode = ARGV[6]
+local limit = tonumber(ARGV[7])
+local fresh = tonumber(ARGV[2]) >= now
+-- The user's live records other than this session id; a member without its record is dropped.
+local function readLive()
+  local live = {}
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], int(now), '+inf', 'BYSCORE')) do
+    if id ~= ARGV[1] then
+      local t = redis.call('HMGET', ARGV[3] .. id, 'lastActivity', 'createdAt')
+      if t[1] then
+        live[#live + 1] = { id = id, last = tonumber(t[1]), created = tonumber(t[2]) or 0 }
+      else
+        redis.call('ZREM', KEYS[2], id)
+      end
+    end
+  end
+  return live
+end
+if mode == 'refuse' and fresh then
+  local count = redis.call('ZCOUNT', KEYS[2], int(now), '+inf')
+  local own = redis.call('ZSCORE', KEYS[2], ARGV[1])
+  if own and tonumber(own) >= now then count = count - 1 end
+  if count >= limit then
+    local live = readLive()
+    if #live >= limit then
+      table.sort(live, function(a, b)
+        if a.created ~= b.created then return a.created < b.created end
+        return a.id < b.id
+      end)
+      local out = { 'refused' }
+      for i = 1, #live do out[#out + 1] = redis.call('HGETALL', ARGV[3] .. live[i].id) end
+      return out
+    end
+  end
+end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 local evicted = {}
-if tonumber(ARGV[2]) >= now and redis.call('ZCOUNT', KEYS[2], int(now), '+inf') >= cap then
-  local live = {}
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], int(now), '+inf', 'BYSCORE')) do
-    local t = redis.call('HMGET', ARGV[3] .. id, 'lastActivity', 'createdAt')
-    if t[1] then
-      live[#live + 1] = { id = id, last = tonumber(t[1]), created = tonumber(t[2]) or 0 }
-    else
-      redis.call('ZREM', KEYS[2], id)
-    end
-  end
-  if #live >= cap then
+if fresh and redis.call('ZCOUNT', KEYS[2], int(now), '+inf') >= limit then
+  local live = readLive()
+  if #live >= limit then
     table.sort(live, function(a, b)
       if a.last ~= b.last then return a.last < b.last end
       if a.created ~= b.created then return a.created < b.created end
       return a.id < b.id
     end)
-    for i = 1, #live - cap + 1 do
+    for i = 1, #live - limit + 1 do
       local key = ARGV[3] .. live[i].id
       evicted[#evicted + 1] = redis.call('HGETALL', key)
       redis.call('DEL', key)
@@ -141,7 +176,7 @@ if tonumber(ARGV[2]) >= now and redis.call('ZCOUNT', KEYS[2], int(now), '+inf') 
     end
   end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 -- At least 1 ms back: a member scored exactly now is still live (Redis keeps a key until now > its expiry).
@@ -149,7 +184,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now - math.max(keep, 1)))
 local ended = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. int(now))
 if ended > cap then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, ended - cap - 1) end
 syncIndexExpiry(KEYS[2], keep)
-return evicted
+if mode == '' then return evicted end
+return { 'created', unpack(evicted) }
 `,
 );
 
@@ -307,6 +343,8 @@ return out
 
 /**
  * check: the adapter's call on every request. KEYS: record, index. ARGV:
+ * (a record's own `policy` field, when it has one, replaces expireAfter and
+ * absoluteTimeout)
  * activityAge ('' for none), expireAfter, absoluteTimeout ('' for none),
  * granularity, clockHint ('' when unknown), sessionId, keepEndedFor (all
  * milliseconds). Returns false for a missing record, else
@@ -332,7 +370,7 @@ export const CHECK = script(
   `
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
-local last, created, retain, lastAt, retainAt
+local last, created, retain, lastAt, retainAt, policy
 for i = 1, #fields, 2 do
   local name = fields[i]
   if name == 'lastActivity' then
@@ -343,10 +381,20 @@ for i = 1, #fields, 2 do
   elseif name == 'retainUntil' then
     retain = tonumber(fields[i + 1])
     retainAt = i + 1
+  elseif name == 'policy' then
+    policy = fields[i + 1]
   end
 end
 local idle = tonumber(ARGV[2])
 local absolute = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
+-- The session's own policy ([warnAfter, expireAfter, absoluteTimeout] in seconds), fixed at sign-in, wins.
+if policy then
+  local e, a = string.match(policy, '^%[[^,]*,([^,]*),([^%]]*)%]$')
+  if e then
+    idle = tonumber(e) * 1000
+    absolute = (a ~= 'null') and tonumber(a) * 1000 or nil
+  end
+end
 local idleEnd = last + idle
 local absoluteEnd = absolute and (created + absolute) or idleEnd
 local sessionEnd = math.min(idleEnd, absoluteEnd)
@@ -392,3 +440,80 @@ return { 'live', '', now and int(now) or '', unpack(fields) }
 
 /** clock: Redis's clock (or the injected one), epoch milliseconds, as a string. */
 export const CLOCK = script('clock', `return int(nowMs())`);
+
+/**
+ * addNotice. KEYS: index. ARGV: recordPrefix, exceptSessionId, notice JSON,
+ * max notices per session. Appends the notice to the `notices` field (a JSON
+ * array of notice JSON texts) of every live record of the user but the excepted one, keeping the
+ * latest `max`; returns how many records got it. Never creates a record.
+ */
+export const ADD_NOTICE = script(
+  'addNotice',
+  `
+local now = nowMs()
+local max = tonumber(ARGV[4])
+local told = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], int(now), '+inf', 'BYSCORE')) do
+  if id ~= ARGV[2] then
+    local key = ARGV[1] .. id
+    if redis.call('EXISTS', key) == 1 then
+      local current = redis.call('HGET', key, 'notices')
+      -- A JSON array of each notice's own JSON text: the texts come back exactly as the adapter wrote them.
+      local list = current and cjson.decode(current) or {}
+      list[#list + 1] = ARGV[3]
+      local kept = {}
+      for i = math.max(1, #list - max + 1), #list do kept[#kept + 1] = list[i] end
+      redis.call('HSET', key, 'notices', cjson.encode(kept))
+      told = told + 1
+    end
+  end
+end
+return told
+`,
+);
+
+/** takeNotices. KEYS: record. The record's `notices` field (a JSON array of notice JSON texts), removed; false for none. */
+export const TAKE_NOTICES = script(
+  'takeNotices',
+  `
+local notices = redis.call('HGET', KEYS[1], 'notices')
+if not notices then return false end
+redis.call('HDEL', KEYS[1], 'notices')
+return notices
+`,
+);
+
+/** claimOnce. KEYS: the claim. ARGV: ttl (ms). 1 the first time (the key is set), 0 while it exists. */
+export const CLAIM_ONCE = script(
+  'claimOnce',
+  `
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+return 0
+`,
+);
+
+/**
+ * rememberDevice. KEYS: the user's devices (a sorted set of device keys,
+ * scored by when last seen). ARGV: deviceKey, maxDevices, keepFor (ms).
+ * Drops devices not seen for keepFor, adds or refreshes this one, keeps the
+ * maxDevices most recently seen, and expires the set keepFor after now.
+ * Returns {isNew (1 or 0), how many other devices were known before}.
+ */
+export const REMEMBER_DEVICE = script(
+  'rememberDevice',
+  `
+local now = nowMs()
+local keep = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now - keep))
+local known = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local before = redis.call('ZCARD', KEYS[1])
+if known then before = before - 1 end
+redis.call('ZADD', KEYS[1], int(now), ARGV[1])
+local n = redis.call('ZCARD', KEYS[1])
+local max = tonumber(ARGV[2])
+if n > max then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - max - 1) end
+redis.call('PEXPIRE', KEYS[1], int(math.max(keep, 1)))
+if known then return { 0, before } end
+return { 1, before }
+`,
+);

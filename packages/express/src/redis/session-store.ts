@@ -27,10 +27,25 @@ import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { Store, type SessionData } from 'express-session';
 import { SessionStoreUnavailableError } from '../errors.js';
-import { cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
-import type { CheckRequest, CheckResult, SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from '../registry/types.js';
+import { checkLimit, cutUserAgent, normalizeRegistryBounds, type RegistryBoundsOptions } from '../registry/bounds.js';
+import {
+  MAX_NOTICES_PER_SESSION,
+  type CheckRequest,
+  type CheckResult,
+  type LimitedCreateResult,
+  type RememberDeviceOptions,
+  type SessionLimit,
+  type SessionNotice,
+  type SessionRecord,
+  type SessionRecordPatch,
+  type SessionRef,
+  type SessionRegistry,
+  type TouchLimits,
+} from '../registry/types.js';
 import { scriptCaller, type AnyRedisRegistryClient } from './client-adapter.js';
-import { storeLockKey, storeSessionKey, storeUserKey } from './keys.js';
+import { storeClaimKey, storeDevicesKey, storeLockKey, storeSessionKey, storeUserKey } from './keys.js';
+import { CLAIM_ONCE, REMEMBER_DEVICE } from './scripts.js';
+import { parseDevice } from './redis-registry.js';
 import { createScriptRunner, type ScriptRunner } from './run-script.js';
 import { asciiJson, decodeValue, encodeData, encodeHead, encodeSaveData, headNumber, userJson, type StoredData } from './store-codec.js';
 import {
@@ -396,6 +411,69 @@ export class RedisSessionStore extends Store {
     const read = async (ref: SessionRef) => (await self.#load(ref.sessionId, ref.userId, null, '')) as null | { record: SessionRecord; value: string; data: StoredData | null };
     const list = (reply: unknown) => (Array.isArray(reply) ? reply.map(text) : []);
 
+    /**
+     * Read, change, compare-and-set the whole value: a concurrent write makes
+     * it try again. `change` returns the new record, or `null` to write
+     * nothing (the current record is returned then). `null` for no live record.
+     */
+    const mutate = async (ref: SessionRef, change: (record: SessionRecord) => SessionRecord | null): Promise<SessionRecord | null> => {
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const current = await read(ref);
+        if (!current) return null;
+        const record = change({ ...current.record });
+        if (!record) return current.record;
+        const decoded = decodeValue(current.value, ref.sessionId);
+        if (decoded.kind !== 'signed-in') return null;
+        const { head, recordJson } = encodeHead(record, decoded.indexScore);
+        const next = `${head}${recordJson}${current.data ? encodeData(current.data, record) : ''}`;
+        if (await run(STORE_REPLACE, [sessionKey(ref.sessionId)], [current.value, next], (value) => Number(value) === 1)) return record;
+      }
+      throw new SessionStoreUnavailableError('Redis session store: an update kept meeting concurrent writes');
+    };
+
+    /** A sign-in under the user's lease, within `max` live sessions: evicting the least recently active, or refusing. */
+    const insert = async (record: SessionRecord, max: number, refuse: boolean): Promise<LimitedCreateResult> => {
+      checkRef(record);
+      const stored: SessionRecord = { ...record, userAgent: cutUserAgent(record.userAgent) };
+      headNumber('retainUntil', stored.retainUntil);
+      const score = String(Math.ceil(stored.retainUntil));
+      const { head, recordJson } = encodeHead(stored, Math.ceil(stored.retainUntil));
+      const [indexKey, lockKey] = userKeys(record.userId);
+      const { token, reply } = await self.#underLease((leaseToken) =>
+        run(INDEX_BEGIN_CREATE, [indexKey!, lockKey!], [leaseToken, String(self.#leaseMs), record.sessionId, score, String(max)], list),
+      );
+      const existed = reply[2] === '1';
+      const evicted: SessionRecord[] = [];
+      const remove: string[] = [];
+      try {
+        const candidates = reply.slice(3).filter((id) => id !== record.sessionId);
+        if (candidates.length > 0) {
+          const found = await Promise.all(candidates.map((sessionId) => read({ sessionId, userId: record.userId })));
+          const live = found.filter((entry): entry is NonNullable<typeof entry> => entry !== null).map((entry) => entry.record);
+          for (const [i, entry] of found.entries()) if (!entry) remove.push(candidates[i]!);
+          if (live.length >= max && refuse) {
+            // Nothing is written: the member beginCreate added goes again (unless it was this session's already).
+            if (!existed) remove.push(record.sessionId);
+            return { created: false, live: live.sort((a, b) => a.createdAt - b.createdAt) };
+          }
+          if (live.length >= max) {
+            for (const victim of live.sort(byActivity).slice(0, live.length - max + 1)) {
+              const revoked = await run(STORE_REVOKE, [sessionKey(victim.sessionId)], [userJson(victim.userId)], list);
+              if (revoked[0] === 'live') {
+                const decoded = decodeValue(revoked[1]!, victim.sessionId);
+                if (decoded.kind === 'signed-in') evicted.push(decoded.record);
+              }
+              remove.push(victim.sessionId);
+            }
+          }
+        }
+        await run(STORE_CREATE, [sessionKey(record.sessionId)], [head, recordJson, headNumber('retainUntil', stored.retainUntil)], () => null);
+      } finally {
+        await self.#finish(record.userId, token, remove);
+      }
+      return { created: true, evicted };
+    };
+
     const registry = {
       touchLimits: true,
       // Records outlive the session's end by `expiredGrace`: its next request is told it expired.
@@ -422,39 +500,51 @@ export class RedisSessionStore extends Store {
       },
 
       async create(record: SessionRecord) {
-        checkRef(record);
-        const stored: SessionRecord = { ...record, userAgent: cutUserAgent(record.userAgent) };
-        headNumber('retainUntil', stored.retainUntil);
-        const score = String(Math.ceil(stored.retainUntil));
-        const { head, recordJson } = encodeHead(stored, Math.ceil(stored.retainUntil));
-        const [indexKey, lockKey] = userKeys(record.userId);
-        const { token, reply } = await self.#underLease((leaseToken) =>
-          run(INDEX_BEGIN_CREATE, [indexKey!, lockKey!], [leaseToken, String(self.#leaseMs), record.sessionId, score, self.#cap], list),
+        const result = await insert(record, self.#maxSessionsPerUser, false);
+        return result.created ? result.evicted : [];
+      },
+
+      async createLimited(record: SessionRecord, limit: SessionLimit): Promise<LimitedCreateResult> {
+        const max = Math.min(checkLimit(limit), self.#maxSessionsPerUser);
+        return insert(record, max, limit.atLimit === 'refuse');
+      },
+
+      async addNotice(userId: string, notice: SessionNotice, exceptSessionId: string) {
+        checkRef({ userId, sessionId: exceptSessionId });
+        const members = await run(INDEX_MEMBERS, [storeUserKey(prefix, userId)], [], list);
+        const told = await Promise.all(
+          members
+            .filter((sessionId) => sessionId !== exceptSessionId)
+            .map((sessionId) =>
+              mutate({ sessionId, userId }, (record) => ({
+                ...record,
+                notices: [...(record.notices ?? []), { publicId: notice.publicId, userAgent: cutUserAgent(notice.userAgent ?? null), at: notice.at }].slice(-MAX_NOTICES_PER_SESSION),
+              })),
+            ),
         );
-        const evicted: SessionRecord[] = [];
-        const remove: string[] = [];
-        try {
-          const candidates = reply.slice(2).filter((id) => id !== record.sessionId);
-          if (candidates.length > 0) {
-            const found = await Promise.all(candidates.map((sessionId) => read({ sessionId, userId: record.userId })));
-            const live = found.filter((entry): entry is NonNullable<typeof entry> => entry !== null).map((entry) => entry.record);
-            for (const [i, entry] of found.entries()) if (!entry) remove.push(candidates[i]!);
-            if (live.length >= self.#maxSessionsPerUser) {
-              for (const victim of live.sort(byActivity).slice(0, live.length - self.#maxSessionsPerUser + 1)) {
-                const revoked = await run(STORE_REVOKE, [sessionKey(victim.sessionId)], [userJson(victim.userId)], list);
-                if (revoked[0] === 'live') {
-                  const decoded = decodeValue(revoked[1]!, victim.sessionId);
-                  if (decoded.kind === 'signed-in') evicted.push(decoded.record);
-                }
-                remove.push(victim.sessionId);
-              }
-            }
-          }
-          await run(STORE_CREATE, [sessionKey(record.sessionId)], [head, recordJson, headNumber('retainUntil', stored.retainUntil)], () => null);
-        } finally {
-          await self.#finish(record.userId, token, remove);
-        }
-        return evicted;
+        return told.filter((record) => record !== null).length;
+      },
+
+      async takeNotices(ref: SessionRef) {
+        checkRef(ref);
+        let taken: SessionNotice[] = [];
+        await mutate(ref, (record) => {
+          taken = record.notices ?? [];
+          if (taken.length === 0) return null;
+          const { notices: _taken, ...rest } = record;
+          return rest;
+        });
+        return taken;
+      },
+
+      async claimOnce(userId: string, key: string, ttlMs: number) {
+        checkRef({ userId, sessionId: key });
+        return run(CLAIM_ONCE, [storeClaimKey(prefix, userId, key)], [String(Math.max(1, Math.ceil(ttlMs)))], (reply) => Number(reply) === 1);
+      },
+
+      async rememberDevice(userId: string, deviceKey: string, { maxDevices, keepFor }: RememberDeviceOptions) {
+        checkRef({ userId, sessionId: deviceKey });
+        return run(REMEMBER_DEVICE, [storeDevicesKey(prefix, userId)], [deviceKey, String(maxDevices), String(Math.ceil(keepFor))], parseDevice);
       },
 
       async get(ref: SessionRef) {
@@ -496,22 +586,14 @@ export class RedisSessionStore extends Store {
 
       async update(ref: SessionRef, patch: SessionRecordPatch) {
         checkRef(ref);
-        // Read, change, compare-and-set the whole value: a concurrent activity write makes it try again.
-        for (let attempt = 0; attempt < 10; attempt += 1) {
-          const current = await read(ref);
-          if (!current) return null;
-          const record = { ...current.record };
+        return mutate(ref, (current) => {
+          const record = { ...current };
           if (patch.authHash !== undefined) record.authHash = patch.authHash;
           if (patch.authenticatedAt !== undefined) record.authenticatedAt = patch.authenticatedAt;
           if (patch.ip !== undefined) record.ip = patch.ip;
           if (patch.userAgent !== undefined) record.userAgent = cutUserAgent(patch.userAgent);
-          const decoded = decodeValue(current.value, ref.sessionId);
-          if (decoded.kind !== 'signed-in') return null;
-          const { head, recordJson } = encodeHead(record, decoded.indexScore);
-          const next = `${head}${recordJson}${current.data ? encodeData(current.data, record) : ''}`;
-          if (await run(STORE_REPLACE, [sessionKey(ref.sessionId)], [current.value, next], (value) => Number(value) === 1)) return record;
-        }
-        throw new SessionStoreUnavailableError('Redis session store: update kept meeting concurrent writes');
+          return record;
+        });
       },
 
       async list(userId: string) {

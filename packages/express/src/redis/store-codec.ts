@@ -26,7 +26,7 @@
  * field; one string is the smallest thing Redis can hold per session, and
  * one `GET` reads all of it.
  */
-import type { SessionRecord } from '../registry/types.js';
+import { MAX_NOTICES_PER_SESSION, type SessionNotice, type SessionRecord } from '../registry/types.js';
 
 /** Express-session data as stored: an object with `cookie` and the app's fields. */
 export type StoredData = Record<string, unknown> & { cookie?: unknown };
@@ -50,6 +50,7 @@ export interface AnonymousValue {
 export type DecodedValue = SignedInValue | AnonymousValue;
 
 const HEAD = /^S1,([^,]*),([^,]*),([^,]*),([^,]*),(\d+),/;
+const HEAD2 = /^S2,([^,]*),([^,]*),([^,]*),([^,]*),[^,]*,[^,]*,(\d+),/;
 
 /**
  * JSON with every character outside ASCII escaped (`\uXXXX`): its length in
@@ -60,8 +61,21 @@ export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** The JSON array of a record's fields after the head (ASCII only). */
+/**
+ * The JSON array of a record's fields after the head (ASCII only). A record
+ * with its own policy or with notices has one more element before the auth
+ * hash (which stays last: the save script compares the array's tail):
+ * `{ "p": [warnAfter, expireAfter, absoluteTimeout], "n": [notice, ...] }`.
+ */
 export function encodeRecordJson(record: SessionRecord): string {
+  const extras: { p?: [number, number, number | null]; n?: SessionNotice[] } = {};
+  if (record.policy) extras.p = [record.policy.warnAfter, record.policy.expireAfter, record.policy.absoluteTimeout ?? null];
+  if (record.notices && record.notices.length > 0) {
+    extras.n = record.notices.slice(-MAX_NOTICES_PER_SESSION).map((notice) => ({ publicId: notice.publicId, userAgent: notice.userAgent ?? null, at: notice.at }));
+  }
+  if (extras.p || extras.n) {
+    return asciiJson([record.userId, record.publicId, record.authenticatedAt, record.ip, record.userAgent, extras, record.authHash]);
+  }
   return asciiJson([record.userId, record.publicId, record.authenticatedAt, record.ip, record.userAgent, record.authHash]);
 }
 
@@ -81,14 +95,17 @@ export function headNumber(name: string, value: number): string {
 /** The head and record of a signed-in value, for `create`: everything but the data. */
 export function encodeHead(record: SessionRecord, indexScore: number): { head: string; recordJson: string } {
   const recordJson = encodeRecordJson(record);
-  const head = [
-    'S1',
+  const times = [
     headNumber('lastActivity', record.lastActivity),
     headNumber('createdAt', record.createdAt),
     headNumber('retainUntil', record.retainUntil),
     headNumber('indexScore', indexScore),
-    String(recordJson.length),
-  ].join(',');
+  ];
+  // A session with its own policy carries its limits (ms) in the head, where the scripts read them.
+  const policy = record.policy
+    ? [headNumber('expireAfter', record.policy.expireAfter * 1000), record.policy.absoluteTimeout === null ? '' : headNumber('absoluteTimeout', record.policy.absoluteTimeout * 1000)]
+    : null;
+  const head = (policy ? ['S2', ...times, ...policy] : ['S1', ...times]).concat(String(recordJson.length)).join(',');
   return { head: `${head},`, recordJson };
 }
 
@@ -210,20 +227,16 @@ export function decodeValue(value: string, sessionId: string): DecodedValue {
     if (!data) throw new TypeError('an anonymous session value without data');
     return { kind: 'anonymous', data };
   }
-  const head = HEAD.exec(value);
+  const head = value.startsWith('S2,') ? HEAD2.exec(value) : HEAD.exec(value);
   if (!head) throw new TypeError('not a sessionguard session value');
   const [, last, created, retain, score, length] = head;
   // The record JSON is ASCII: its byte count is its length.
   const end = head[0].length + Number(length);
   const recordJson = value.slice(head[0].length, end);
-  const [userId, publicId, authenticatedAt, ip, userAgent, authHash] = parseRecordJson(recordJson) as [
-    string,
-    string,
-    number,
-    string | null,
-    string | null,
-    string | null,
-  ];
+  const fields = parseRecordJson(recordJson);
+  const [userId, publicId, authenticatedAt, ip, userAgent] = fields as [string, string, number, string | null, string | null];
+  const authHash = fields[fields.length - 1] as string | null;
+  const extras = (fields.length > 6 ? fields[5] : null) as { p?: [number, number, number | null]; n?: SessionNotice[] } | null;
   const record: SessionRecord = {
     sessionId,
     userId,
@@ -236,6 +249,8 @@ export function decodeValue(value: string, sessionId: string): DecodedValue {
     authHash,
     retainUntil: Number(retain),
   };
+  if (extras?.p) record.policy = { warnAfter: extras.p[0], expireAfter: extras.p[1], absoluteTimeout: extras.p[2] ?? null };
+  if (extras?.n && extras.n.length > 0) record.notices = extras.n.map((notice) => ({ ...notice }));
   return { kind: 'signed-in', record, indexScore: Number(score), data: decodeData(value.slice(end), record) };
 }
 

@@ -48,18 +48,33 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- A signed-in value: S1,<last>,<created>,<retain>,<score>,<n>,<record, n bytes><data>
+-- A signed-in value: S1,<last>,<created>,<retain>,<score>,<n>,<record, n bytes><data>, or, for a
+-- session with its own policy, S2,<last>,<created>,<retain>,<score>,<idle ms>,<absolute ms or ''>,<n>,...
+local function isSigned(v)
+  local kind = string.sub(v, 1, 3)
+  return kind == 'S1,' or kind == 'S2,'
+end
 local function parseS(v)
-  local last, created, retain, score, n, pos = string.match(v, '^S1,([^,]*),([^,]*),([^,]*),([^,]*),(%d+),()')
+  local last, created, retain, score, idle, absolute, n, pos
+  local kind = string.sub(v, 1, 3)
+  if kind == 'S1,' then
+    last, created, retain, score, n, pos = string.match(v, '^S1,([^,]*),([^,]*),([^,]*),([^,]*),(%d+),()')
+  elseif kind == 'S2,' then
+    last, created, retain, score, idle, absolute, n, pos = string.match(v, '^S2,([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),(%d+),()')
+  end
   if not last then return nil end
   n = tonumber(n)
   return {
-    lastS = last, createdS = created, retainS = retain, scoreS = score,
+    lastS = last, createdS = created, retainS = retain, scoreS = score, idleS = idle, absoluteS = absolute,
     last = tonumber(last), created = tonumber(created), retain = tonumber(retain), score = tonumber(score),
+    idle = idle and tonumber(idle), absolute = (absolute and absolute ~= '') and tonumber(absolute) or nil,
     rec = string.sub(v, pos, pos + n - 1), data = string.sub(v, pos + n),
   }
 end
 local function buildS(s)
+  if s.idleS then
+    return 'S2,' .. s.lastS .. ',' .. s.createdS .. ',' .. s.retainS .. ',' .. s.scoreS .. ',' .. s.idleS .. ',' .. s.absoluteS .. ',' .. #s.rec .. ',' .. s.rec .. s.data
+  end
   return 'S1,' .. s.lastS .. ',' .. s.createdS .. ',' .. s.retainS .. ',' .. s.scoreS .. ',' .. #s.rec .. ',' .. s.rec .. s.data
 end
 -- The record is a JSON array starting with the user id: compared as JSON text, never parsed.
@@ -131,16 +146,22 @@ export const STORE_LOAD = script(
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
 local now = nowMs()
-if string.sub(v, 1, 3) ~= 'S1,' then
+if not isSigned(v) then
   if ARGV[1] ~= '' then return false end
   return { 'anon', now, v }
 end
-local last, created, retain = string.match(v, '^S1,([^,]*),([^,]*),([^,]*),')
+local last, created, retain = string.match(v, '^S%d,([^,]*),([^,]*),([^,]*),')
 last = tonumber(last)
 created = tonumber(created)
 retain = tonumber(retain)
 local idle = num(ARGV[2])
 local absolute = num(ARGV[3])
+if idle and string.sub(v, 1, 3) == 'S2,' then
+  -- The session's own policy, fixed at sign-in, wins over the request's.
+  local ownIdle, ownAbsolute = string.match(v, '^S2,[^,]*,[^,]*,[^,]*,[^,]*,([^,]*),([^,]*),')
+  idle = tonumber(ownIdle)
+  absolute = num(ownAbsolute)
+end
 if idle then
   local idleEnd = last + idle
   local absoluteEnd = absolute and (created + absolute) or nil
@@ -192,7 +213,7 @@ export const STORE_SAVE = script(
 local v = redis.call('GET', KEYS[1])
 if ARGV[1] == '' then
   local dropped = nil
-  if v and string.sub(v, 1, 3) == 'S1,' then
+  if v and isSigned(v) then
     local old = parseS(v)
     if old then dropped = old.rec end
   end
@@ -200,12 +221,13 @@ if ARGV[1] == '' then
   if dropped then return { 'dropped', dropped } end
   return { 'ok', '', '' }
 end
-if not v or string.sub(v, 1, 3) ~= 'S1,' then return { 'refused', 'missing' } end
+if not v or not isSigned(v) then return { 'refused', 'missing' } end
 local s = parseS(v)
 if not s or not isUser(s, ARGV[1]) then return { 'refused', 'other' } end
 local now = nowMs()
 local idle = num(ARGV[7])
 local absolute = num(ARGV[8])
+if idle and s.idleS then idle, absolute = s.idle, s.absolute end
 if idle and pastLimits(s, now, idle, absolute) then return { 'refused', 'expired' } end
 if s.retain <= now then return { 'refused', 'ended' } end
 local tail = ARGV[4]
@@ -360,18 +382,20 @@ return { 'live', v }
 /**
  * beginCreate: takes the user's lease and adds the new member, first, so a
  * record is never written that its user's index does not hold. KEYS: index,
- * lease. ARGV: token, lease (ms), sessionId, score, maxSessionsPerUser.
- * Returns {'busy'} while another holds the lease, else {'ok', now, ...}: the
- * other members scored as live when the user already has the maximum (the
- * caller then reads their records and evicts), nothing more otherwise.
+ * lease. ARGV: token, lease (ms), sessionId, score, limit (maxSessionsPerUser,
+ * or a smaller per-user limit). Returns {'busy'} while another holds the
+ * lease, else {'ok', now, existed (1 when the member was there), ...}: the
+ * other members scored as live when the user already has the limit (the
+ * caller then reads their records and evicts or refuses), nothing more
+ * otherwise.
  */
 export const INDEX_BEGIN_CREATE = script(
   'beginCreate',
   `
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return { 'busy' } end
 local now = nowMs()
-redis.call('ZREM', KEYS[1], ARGV[3])
-local out = { 'ok', int(now) }
+local existed = redis.call('ZREM', KEYS[1], ARGV[3])
+local out = { 'ok', int(now), existed }
 if tonumber(ARGV[4]) >= now and redis.call('ZCOUNT', KEYS[1], int(now), '+inf') >= tonumber(ARGV[5]) then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[1], int(now), '+inf', 'BYSCORE')) do out[#out + 1] = id end
 end

@@ -72,3 +72,15 @@ export function cutToUtf8Bytes(value: string, maxBytes: number): string {
 export function cutUserAgent<T extends string | null | undefined>(value: T): T {
   return (typeof value === 'string' ? cutToUtf8Bytes(value, MAX_USER_AGENT_BYTES) : value) as T;
 }
+
+/** Validates a {@link SessionLimit}'s `maxSessions` (and `atLimit`); returns it. Throws a `TypeError` naming the field. */
+export function checkLimit(limit: { maxSessions: unknown; atLimit: unknown }): number {
+  const max = limit?.maxSessions;
+  if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1) {
+    throw new TypeError(`createLimited: \`maxSessions\` must be a whole number of sessions, 1 or more (got ${String(max)})`);
+  }
+  if (limit.atLimit !== 'evict' && limit.atLimit !== 'refuse') {
+    throw new TypeError(`createLimited: \`atLimit\` must be 'evict' or 'refuse' (got ${String(limit.atLimit)})`);
+  }
+  return max;
+}

@@ -709,6 +709,135 @@ export function describeRegistryContract(
       });
     });
 
+    describe('createLimited: at most N sessions of one user, decided in one atomic step (issue 15)', () => {
+      const limited = (r: SessionRecord, maxSessions: number, atLimit: 'evict' | 'refuse') => {
+        expect(typeof registry.createLimited).toBe('function');
+        return registry.createLimited!(r, { maxSessions, atLimit });
+      };
+
+      it('below the limit creates and evicts nothing', async () => {
+        const a = record();
+        expect(await limited(a, 2, 'refuse')).toEqual({ created: true, evicted: [] });
+        expect(await registry.get(ref(a))).toEqual(a);
+      });
+
+      it("at the limit, 'evict' ends the least recently active and 'refuse' creates nothing and answers the live sessions", async () => {
+        const at = h.now();
+        const a = record({ lastActivity: at - 300 });
+        const b = record({ lastActivity: at - 100 });
+        await limited(a, 2, 'evict');
+        await limited(b, 2, 'evict');
+        const c = record({ lastActivity: at });
+        const refused = await limited(c, 2, 'refuse');
+        expect(refused.created).toBe(false);
+        expect(refused.created === false && ids(refused.live).sort()).toEqual(ids([a, b]).sort());
+        expect(await registry.get(ref(c))).toBeNull();
+        expect(await endedAt(c)).toBeNull();
+        expect(await limited(c, 2, 'evict')).toEqual({ created: true, evicted: [a] });
+        expect(ids(await registry.list('alice')).sort()).toEqual(ids([b, c]).sort());
+        // Another user's sessions never count.
+        expect((await limited(record({ userId: 'bob' }), 1, 'refuse')).created).toBe(true);
+      });
+
+      it('replacing a session with the same id does not count it twice, and ended sessions do not count', async () => {
+        const a = record();
+        const b = record({ retainUntil: h.now() + shortRetention });
+        await limited(a, 2, 'refuse');
+        await limited(b, 2, 'refuse');
+        expect((await limited({ ...a, ip: '198.51.100.9' }, 2, 'refuse')).created).toBe(true);
+        await pass(shortRetention + 100);
+        expect((await limited(record(), 2, 'refuse')).created).toBe(true);
+      });
+
+      for (const atLimit of ['evict', 'refuse'] as const) {
+        it(`30 concurrent sign-ins of one user ('${atLimit}') never leave more than N live sessions, and none is lost from the index`, async () => {
+          const max = 3;
+          const records = Array.from({ length: 30 }, (_, i) => record({ userId: `crowd-${atLimit}`, lastActivity: h.now() - 1000 + i }));
+          const results = await Promise.all(records.map((r) => limited(r, max, atLimit)));
+          const listed = await registry.list(`crowd-${atLimit}`);
+          expect(listed).toHaveLength(max);
+          const created = records.filter((_, i) => results[i]!.created);
+          const evicted = results.flatMap((result) => (result.created ? result.evicted : []));
+          // Every session created is either listed or was returned as evicted; none twice, none lost.
+          expect(new Set([...ids(listed), ...ids(evicted)])).toEqual(new Set(ids(created)));
+          expect(listed.length + evicted.length).toBe(created.length);
+          if (atLimit === 'refuse') expect(created).toHaveLength(max);
+          for (const r of records.filter((_, i) => !results[i]!.created)) expect(await registry.get(ref(r))).toBeNull();
+          expect(await registry.revokeUser(`crowd-${atLimit}`)).toHaveLength(max);
+        });
+      }
+    });
+
+    describe('per-session timing policy, notices, single-use keys and known devices (issue 15)', () => {
+      it('keeps the timing policy a record was created with', async () => {
+        const r = record({ policy: { warnAfter: 100, expireAfter: 130, absoluteTimeout: null } });
+        await registry.create(r);
+        expect(await registry.get(ref(r))).toEqual(r);
+        const s = record({ policy: { warnAfter: 20.5, expireAfter: 45, absoluteTimeout: 3600 } });
+        await registry.createLimited!(s, { maxSessions: 10, atLimit: 'refuse' });
+        expect((await registry.list('alice')).find((x) => x.sessionId === s.sessionId)).toEqual(s);
+      });
+
+      it.runIf(options.check ?? false)("check decides on the record's own policy, not the request's", async () => {
+        const short = record({ lastActivity: h.now(), policy: { warnAfter: 0.1, expireAfter: shortRetention / 1000, absoluteTimeout: null } });
+        const long = record({ lastActivity: h.now(), policy: { warnAfter: 3000, expireAfter: 3600, absoluteTimeout: null } });
+        await registry.create(short);
+        await registry.create(long);
+        await pass(shortRetention + 100);
+        const request: CheckRequest = { expireAfter: shortRetention, absoluteTimeout: null, activityAge: null, granularity: 1000, clockHint: null };
+        expect(await registry.check!(ref(short), { ...request, expireAfter: 3_600_000 })).toMatchObject({ state: 'expired', reason: 'idle' });
+        expect(await registry.check!(ref(long), request)).toMatchObject({ state: 'live' });
+      });
+
+      it("a notice reaches the user's other live sessions once: takeNotices returns and clears it", async () => {
+        const a = record();
+        const b = record();
+        const other = record({ userId: 'bob' });
+        for (const r of [a, b, other]) await registry.create(r);
+        const notice = { publicId: b.publicId, userAgent: 'Mozilla/5.0 Firefox/140.0', at: h.now() };
+        expect(await registry.addNotice!('alice', notice, b.sessionId)).toBe(1);
+        expect((await registry.get(ref(a)))?.notices).toEqual([notice]);
+        expect((await registry.get(ref(b)))?.notices ?? []).toEqual([]);
+        expect((await registry.get(ref(other)))?.notices ?? []).toEqual([]);
+        expect(await registry.takeNotices!(ref(a))).toEqual([notice]);
+        expect(await registry.takeNotices!(ref(a))).toEqual([]);
+        expect((await registry.get(ref(a)))?.notices ?? []).toEqual([]);
+        // Never recreates a session it does not hold.
+        await registry.revoke(ref(a));
+        expect(await registry.takeNotices!(ref(a))).toEqual([]);
+        expect(await registry.get(ref(a))).toBeNull();
+      });
+
+      it('keeps at most the 5 latest notices per session', async () => {
+        const a = record();
+        await registry.create(a);
+        for (let i = 0; i < 8; i += 1) await registry.addNotice!('alice', { publicId: `p${i}`, userAgent: null, at: h.now() + i }, 'none');
+        expect((await registry.takeNotices!(ref(a))).map((n) => n.publicId)).toEqual(['p3', 'p4', 'p5', 'p6', 'p7']);
+      });
+
+      it('claimOnce is true the first time only, per user and key', async () => {
+        expect(await registry.claimOnce!('alice', 'token-1', 60_000)).toBe(true);
+        expect(await registry.claimOnce!('alice', 'token-1', 60_000)).toBe(false);
+        expect(await registry.claimOnce!('bob', 'token-1', 60_000)).toBe(true);
+        const results = await Promise.all(Array.from({ length: 20 }, () => registry.claimOnce!('alice', 'token-2', 60_000)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('rememberDevice tells a device the user has not signed in from, and keeps the latest maxDevices', async () => {
+        const options = { maxDevices: 2, keepFor: 60_000 };
+        expect(await registry.rememberDevice!('alice', 'd1', options)).toEqual({ isNew: true, known: 0 });
+        expect(await registry.rememberDevice!('alice', 'd1', options)).toEqual({ isNew: false, known: 0 });
+        expect(await registry.rememberDevice!('bob', 'd1', options)).toEqual({ isNew: true, known: 0 });
+        await pass(2);
+        expect(await registry.rememberDevice!('alice', 'd2', options)).toEqual({ isNew: true, known: 1 });
+        await pass(2);
+        expect(await registry.rememberDevice!('alice', 'd3', options)).toEqual({ isNew: true, known: 2 });
+        // d1 was the least recently seen: forgotten.
+        expect((await registry.rememberDevice!('alice', 'd1', options)).isNew).toBe(true);
+        expect((await registry.rememberDevice!('alice', 'd3', options)).isNew).toBe(false);
+      });
+    });
+
     describe('User-Agent bound', () => {
       it(`create and update cut a User-Agent longer than ${USER_AGENT_BYTES} bytes of UTF-8, between two characters`, async () => {
         const bytes = (value: string | null | undefined) => Buffer.byteLength(value ?? '', 'utf8');

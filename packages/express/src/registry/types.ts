@@ -52,6 +52,74 @@ export interface SessionRecord extends SessionRef {
    * revoked one without holding the whole record.
    */
   retainUntil: number;
+  /**
+   * The timing policy this session was signed in with (seconds), when the
+   * guard resolves one per user (`warnAfter`, `expireAfter`,
+   * `absoluteTimeout` or `preset` given as functions): the registry's own
+   * limit checks (`check`, the Redis scripts) use it in place of the
+   * request's. Absent (or `null`): the guard's policy applies.
+   */
+  policy?: SessionTimingPolicy | null;
+  /**
+   * Sign-ins from new devices this session has not been told of yet, oldest
+   * first (at most {@link MAX_NOTICES_PER_SESSION}); absent when none.
+   * Written by {@link SessionRegistry.addNotice}, read and cleared by
+   * {@link SessionRegistry.takeNotices}.
+   */
+  notices?: SessionNotice[];
+}
+
+/** A session's own timing policy, in seconds (as `TimingPolicy`, every field given). */
+export interface SessionTimingPolicy {
+  warnAfter: number;
+  expireAfter: number;
+  absoluteTimeout: number | null;
+}
+
+/** A sign-in from a device the user had not used before, as the user's other sessions are told of it. */
+export interface SessionNotice {
+  /** The public id of the new session (revocable through `DELETE <mount>/sessions/:publicId`). */
+  publicId: string;
+  /** Its `User-Agent` (bounded as in records). */
+  userAgent: string | null;
+  /** When it signed in (epoch ms). */
+  at: number;
+}
+
+/** At most this many notices wait in one session; the oldest go first. */
+export const MAX_NOTICES_PER_SESSION = 5;
+
+/** What {@link SessionRegistry.createLimited} keeps to. */
+export interface SessionLimit {
+  /** At most this many live sessions of the user, the new one included: 1 or more (and never more than `maxSessionsPerUser`). */
+  maxSessions: number;
+  /**
+   * At the limit: `'evict'` removes the least recently active sessions
+   * (as `create` does at `maxSessionsPerUser`) and returns them; `'refuse'`
+   * writes nothing.
+   */
+  atLimit: 'evict' | 'refuse';
+}
+
+/** The answer of {@link SessionRegistry.createLimited}. */
+export type LimitedCreateResult =
+  | {
+      created: true;
+      /** Removed to make room, least recently active first, as they were stored (the caller ends them). */
+      evicted: SessionRecord[];
+    }
+  | {
+      created: false;
+      /** The user's live sessions that fill the limit, oldest first. */
+      live: SessionRecord[];
+    };
+
+/** Options of {@link SessionRegistry.rememberDevice}. */
+export interface RememberDeviceOptions {
+  /** Devices kept per user; the least recently seen go first. */
+  maxDevices: number;
+  /** How long a device is remembered after its last sign-in, in milliseconds. */
+  keepFor: number;
 }
 
 /**
@@ -237,6 +305,39 @@ export interface SessionRegistry {
    * included; returns the removed live records.
    */
   revokeUser(userId: string, exceptSessionId?: string): Promise<SessionRecord[]>;
+  /**
+   * {@link create} within a per-user limit, counted and enforced in the same
+   * atomic step as the write (one Lua script on the Redis registry; under
+   * the user's lease on the sessionguard store), so concurrent sign-ins of
+   * one user never leave more than `limit.maxSessions` live sessions and
+   * none is lost from the user's index. Replacing a record with the same
+   * session id does not count it twice; ended records do not count.
+   * Optional: without it, the guard refuses `maxSessions` at start-up.
+   */
+  createLimited?(record: SessionRecord, limit: SessionLimit): Promise<LimitedCreateResult>;
+  /**
+   * Appends `notice` to every live session of `userId` except
+   * `exceptSessionId`, each keeping its {@link MAX_NOTICES_PER_SESSION}
+   * latest; returns how many sessions got it. Never recreates a record.
+   */
+  addNotice?(userId: string, notice: SessionNotice, exceptSessionId: string): Promise<number>;
+  /** Removes and returns the session's notices, atomically: each is taken once. `[]` for none or no record. */
+  takeNotices?(ref: SessionRef): Promise<SessionNotice[]>;
+  /**
+   * Marks `key` used for `ttlMs` milliseconds: `true` for the first call,
+   * `false` for every later one within that time, across processes. For
+   * single-use tokens (the `'ask'` sign-in's).
+   */
+  claimOnce?(userId: string, key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Records that `userId` signed in from the device `deviceKey` (an opaque
+   * hash, never the device cookie itself): `isNew` when the user had not
+   * signed in from it before (within `keepFor`, among the `maxDevices` most
+   * recently seen), and how many devices it knew of the user before this
+   * call (other than this one), so a user's very first remembered device can
+   * be told from a new one.
+   */
+  rememberDevice?(userId: string, deviceKey: string, options: RememberDeviceOptions): Promise<{ isNew: boolean; known: number }>;
   /** Releases timers and connections the registry owns (not an injected client). */
   close(): Promise<void>;
 }

@@ -92,6 +92,20 @@ describe('push: a session ended elsewhere reaches the open pages at once', () =>
     expect(await dialog(pages[0]!, 'revoked').getByLabel('Password').isVisible()).toBe(true);
   });
 
+  it('closing the leader tab hands the stream to another tab, which still hears the end', async () => {
+    const bob = await device(demo.url, 'bob');
+    const [leader, other] = await tabs(bob.context, bob.page, 1);
+    await streamOpen(bob);
+    await leader!.close();
+    const deadline = Date.now() + PUSH_DEADLINE_MS;
+    while (bob.opened() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bob.opened()).toBe(2);
+    const admin = await device(demo.url, 'admin');
+    await signOutEverywhere(admin.page, 'bob');
+    await shows(dialog(other!, 'revoked'), 'the signed-out dialog in the tab that took over', PUSH_DEADLINE_MS);
+    expect(bob.streams()).toBe(2);
+  });
+
   it("a password change on one device reaches the other device's idle tab", async () => {
     const laptop = await device(demo.url, 'alice');
     const phone = await device(demo.url, 'alice');

@@ -5,7 +5,7 @@ import { createAppCsrf } from './csrf.js';
 import type { Ended, GuardEvents, GuardState } from './guard-state.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
 import { createLeader } from './leader.js';
-import { initialState, publicState, transition, wantsStream, type Effect, type MachineEvent, type TimerName } from './machine.js';
+import { initialState, publicState, transition, wantsStream, type Effect, type MachineEvent } from './machine.js';
 import type { Observable } from './observable.js';
 import { resolveOptions, type ResolvedOptions, type SessionGuardOptions } from './options.js';
 import { sendPing } from './ping.js';
@@ -14,6 +14,7 @@ import { safely } from './safely.js';
 import { createStateStore } from './state-store.js';
 import { createTabChannel } from './tab-channel.js';
 import type { TabMessage } from './tab-message.js';
+import { createTimerRunner } from './timer-runner.js';
 import { wake$ } from './wake.js';
 
 /**
@@ -44,8 +45,6 @@ export interface SessionGuard extends GuardHttp, Account {
 
 /** Attribute of a form whose submission is a sign-out. */
 export const LOGOUT_ATTRIBUTE = 'data-sessionguard-logout';
-
-const TIMERS: TimerName[] = ['main', 'ping', 'retry', 'check', 'claim', 'confirm'];
 
 /**
  * Starts guarding the session of this page: watches activity, shares it with
@@ -79,28 +78,12 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   let state = initialState(o, clock.now(), leader.isLeader);
   const store = createStateStore(publicState(state));
-  const running: Partial<Record<TimerName, [due: number, cancel: () => void]>> = {};
+  const timers = createTimerRunner(clock, (name) => dispatch({ type: 'timer', name }));
   const handlers: { [E in keyof GuardEvents]?: Set<(detail: GuardEvents[E]) => void> } = {};
   const waiters: ((retry: boolean) => void)[] = [];
   let queue: MachineEvent[] | null = null;
   let destroyed = false;
 
-  /** Keeps one real timer per due time in `state.timers`; each feeds a `timer` event back. */
-  const syncTimers = (): void => {
-    for (const name of TIMERS) {
-      const due = state.timers[name];
-      if (running[name]?.[0] === due) continue;
-      running[name]?.[1]();
-      delete running[name];
-      if (due !== undefined) {
-        const cancel = clock.setTimeout(() => {
-          delete running[name];
-          dispatch({ type: 'timer', name });
-        }, due - clock.now());
-        running[name] = [due, cancel];
-      }
-    }
-  };
   const run = (effect: Effect): void => {
     if (effect.type === 'ping') {
       void sendPing(api, pingUrl, effect.idleFor).then((result) => dispatch({ type: 'answer', result, sentAt: effect.sentAt }));
@@ -124,7 +107,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       for (let next; (next = queue.shift()) && !destroyed; ) {
         const step = transition(state, next, clock.now());
         state = step.state;
-        syncTimers();
+        timers.sync(state.timers);
         push?.want(wantsStream(state));
         store.set(publicState(state));
         for (const effect of step.effects) if (!destroyed) safely(() => run(effect));
@@ -193,7 +176,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       channel.close();
       leader.close();
       push?.close();
-      for (const [, cancel] of Object.values(running)) cancel();
+      timers.close();
       for (const waiter of waiters.splice(0)) waiter(false);
       for (const set of Object.values(handlers)) set.clear();
       store.complete();

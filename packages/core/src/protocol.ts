@@ -28,6 +28,13 @@ export const ERROR_CODES = {
   forbidden: 403,
   /** 404: no such session (or not one of yours). */
   not_found: 404,
+  /**
+   * 409: the user already holds `maxSessions` live sessions and the sign-in was not completed
+   * (`sessionLimit` 'deny' or 'ask'; with 'ask' the body also lists the sessions and carries a token).
+   */
+  session_limit: 409,
+  /** 400: the session-limit token is unknown, used, expired, or not this browser's pending sign-in; nothing changed. */
+  session_limit_token_invalid: 400,
   /** 413: the body is larger than the endpoint accepts. */
   payload_too_large: 413,
   /** 415: the body is not `application/json`. */

@@ -42,3 +42,60 @@ export class SessionEndedError extends SessionGuardError {
 export function isSessionEndedError(value: unknown): value is SessionEndedError {
   return value instanceof Error && value.name === 'SessionEndedError';
 }
+
+/** One of the user's sessions, as the `'ask'` answer lists it: by public id, never by session id. */
+export interface LimitedSessionSummary {
+  publicId: string;
+  /** e.g. `Chrome 126`; `null` when unknown. */
+  browser: string | null;
+  /** e.g. `Windows 10`; `null` when unknown. */
+  os: string | null;
+  /** e.g. `desktop`; `null` when unknown. */
+  device: string | null;
+  /** When it signed in, ISO 8601. */
+  createdAt: string;
+  /** Its last activity, ISO 8601. */
+  lastActivity: string;
+}
+
+/**
+ * The user already holds `maxSessions` live sessions and the sign-in was not
+ * completed (`sessionLimit: 'deny'` or `'ask'`). Nothing was signed in.
+ * `guard.errorHandler` answers it with 409 and {@link SessionLimitError.body}:
+ * `{ "error": "session_limit", "message" }`, plus, with `'ask'`, `sessions`
+ * (the user's live sessions, by public id) and `token` (single use, valid
+ * for `sessionLimitTokenTtl` seconds, bound to this browser's pending
+ * sign-in: `POST <mount>/sessions/limit` with `{ token, end: [publicId, ...] }`).
+ *
+ * @example
+ * try {
+ *   await guard.login(req, user.id);
+ * } catch (error) {
+ *   if (isSessionLimitError(error)) return res.status(409).json(error.body);
+ *   throw error;
+ * }
+ */
+export class SessionLimitError extends SessionGuardError {
+  override name = 'SessionLimitError' as const;
+  /** The wire code. */
+  readonly code = 'session_limit' as const;
+
+  constructor(
+    /** With `'ask'`: the user's live sessions (oldest first). */
+    readonly sessions?: LimitedSessionSummary[],
+    /** With `'ask'`: the token that completes this sign-in once sessions are chosen. */
+    readonly token?: string,
+  ) {
+    super(sessions ? 'Too many sessions: choose sessions to end to complete the sign-in.' : 'Too many sessions: sign out elsewhere first.');
+  }
+
+  /** The 409 answer's body. */
+  get body(): { error: 'session_limit'; message: string; sessions?: LimitedSessionSummary[]; token?: string } {
+    return { error: this.code, message: this.message, ...(this.sessions ? { sessions: this.sessions } : {}), ...(this.token ? { token: this.token } : {}) };
+  }
+}
+
+/** True for a {@link SessionLimitError}, even from another realm or bundle. */
+export function isSessionLimitError(value: unknown): value is SessionLimitError {
+  return value instanceof Error && value.name === 'SessionLimitError';
+}

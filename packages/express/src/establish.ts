@@ -7,6 +7,7 @@ import { guardSessionSave } from './no-resurrection.js';
 import type { UserPolicy } from './options.js';
 import type { SessionRecord } from './registry/types.js';
 import { finishRevocation, revokeUserSessions } from './revocation.js';
+import { limitRefusal, sessionLimitFor } from './session-limit.js';
 import { setSessionState } from './session-state.js';
 import { boundUserAgent } from './user-agent.js';
 
@@ -49,8 +50,10 @@ export const callback = (run: (done: (error?: unknown) => void) => void) =>
 
 /**
  * Records the request's session in the registry as `userId`'s and writes
- * the guard's data into it; evicted sessions (beyond `maxSessionsPerUser`)
- * are ended. `save: true` saves the session at once (so it exists as soon as
+ * the guard's data into it; evicted sessions (beyond `maxSessions` with
+ * `'evict-oldest'`, or the registry's `maxSessionsPerUser`) are ended. A fresh
+ * sign-in over `maxSessions` with `'deny'` or `'ask'` writes nothing and
+ * throws a `SessionLimitError` (see {@link limitRefusal}). `save: true` saves the session at once (so it exists as soon as
  * the caller resolves); `false` when called from inside a save.
  */
 export async function establishSession(
@@ -75,7 +78,19 @@ export async function establishSession(
     authHash: base.authHash,
     retainUntil: ctx.retainUntil(now, base.createdAt),
   };
-  const evicted = (await registry.create(record)) ?? [];
+  // The limit holds for fresh sign-ins only: a renewal replaces a live session, an adopted one exists already.
+  const limit = how.by === 'sign-in' ? await sessionLimitFor(ctx, userId, req) : null;
+  let evicted: SessionRecord[];
+  if (limit === null) {
+    evicted = (await registry.create(record)) ?? [];
+  } else {
+    const result = await registry.createLimited!(record, { maxSessions: limit, atLimit: options.sessionLimit === 'evict-oldest' ? 'evict' : 'refuse' });
+    if (!result.created) {
+      options.logger.info('sign-in refused: session limit', { event: 'session.limit', userId, limit, behavior: options.sessionLimit });
+      throw limitRefusal(result.live);
+    }
+    evicted = result.evicted;
+  }
   const mine = createdHere.get(req) ?? new Set<string>();
   mine.add(record.sessionId);
   createdHere.set(req, mine);

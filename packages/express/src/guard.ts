@@ -17,7 +17,7 @@ import { createPushHub } from './push-hub.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRecheckSession } from './recheck.js';
 import type { SessionRegistry } from './registry/types.js';
-import { createJsonErrorHandler } from './router-support.js';
+import { answerSessionLimit, createJsonErrorHandler } from './router-support.js';
 import { checkSessionOptions, type CheckSessionOptionsOptions, type SessionOptionsProblem } from './session-options-check.js';
 import { createSessionsRouter } from './sessions-router.js';
 
@@ -113,8 +113,9 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
   const errorHandler = createJsonErrorHandler(ctx);
 
   const hub = resolved.push ? createPushHub(ctx, resolved.push) : null;
+  const actions = createAccountActions(ctx);
   const router = Router();
-  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter));
+  router.use(createPingRouter(ctx, pingLimiter), createSessionsRouter(ctx, limiter, resolved.sessionLimit === 'ask' ? actions.completeSignIn : undefined));
   if (hub) router.get(PUSH_PATH, createEventsHandler(ctx, hub, pingLimiter));
   router.use(errorHandler);
   const adminRouter = Router();
@@ -128,7 +129,7 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
     });
 
   return {
-    ...createAccountActions(ctx),
+    ...actions,
     middleware: createMiddleware(ctx),
     router,
     adminRouter,
@@ -136,7 +137,7 @@ export function createSessionGuard(options: SessionGuardOptions): SessionGuard {
       if (res.headersSent) next(error);
       else if (isSessionStoreUnavailableError(error)) respondStoreUnavailable(ctx, req, res, error);
       else if (isSessionEndedError(error)) respondEnded(ctx, req, res, error.code);
-      else next(error);
+      else if (!answerSessionLimit(error, res)) next(error);
     },
     recheckSession: createRecheckSession(ctx),
     requireRecentSignIn(withinSeconds = resolved.reauthenticateWithin) {

@@ -35,7 +35,7 @@ export function guardRegistry(registry: SessionRegistry, timeoutMs: number): Ses
         },
       );
     });
-  return {
+  const guarded: SessionRegistry = {
     create: (record) => call('create', () => registry.create(record)),
     get: (ref) => call('get', () => registry.get(ref)),
     touch: (ref, lastActivity, retainUntil, limits) => call('touch', () => registry.touch(ref, lastActivity, retainUntil, limits)),
@@ -45,6 +45,12 @@ export function guardRegistry(registry: SessionRegistry, timeoutMs: number): Ses
     revoke: (ref) => call('revoke', () => registry.revoke(ref)),
     revokeUser: (userId, except) => call('revokeUser', () => registry.revokeUser(userId, except)),
     ...(registry.endedAt ? { endedAt: (ref: SessionRef) => call('endedAt', () => registry.endedAt!(ref)) } : {}),
+    ...(registry.createLimited ? { createLimited: (record, limit) => call('createLimited', () => registry.createLimited!(record, limit)) } : {}),
+    ...(registry.addNotice ? { addNotice: (userId, notice, except) => call('addNotice', () => registry.addNotice!(userId, notice, except)) } : {}),
+    ...(registry.takeNotices ? { takeNotices: (ref) => call('takeNotices', () => registry.takeNotices!(ref)) } : {}),
+    ...(registry.claimOnce ? { claimOnce: (userId, key, ttlMs) => call('claimOnce', () => registry.claimOnce!(userId, key, ttlMs)) } : {}),
+    ...(registry.rememberDevice ? { rememberDevice: (userId, key, options) => call('rememberDevice', () => registry.rememberDevice!(userId, key, options)) } : {}),
     close: () => registry.close(),
   };
+  return guarded;
 }

@@ -34,7 +34,15 @@ export {
 } from './session-options-check.js';
 export type { SessionList, SessionSummary, RevokedCount } from './sessions-router.js';
 export { MAX_ADMIN_TARGETS, type AdminRevokeResult } from './admin-router.js';
-export { isSessionEndedError, isSessionStoreUnavailableError, SessionEndedError, SessionStoreUnavailableError } from './errors.js';
+export {
+  isSessionEndedError,
+  isSessionLimitError,
+  isSessionStoreUnavailableError,
+  SessionEndedError,
+  SessionLimitError,
+  SessionStoreUnavailableError,
+  type LimitedSessionSummary,
+} from './errors.js';
 export { failClosedStore, type FailClosedStoreOptions } from './fail-closed-store.js';
 export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
 export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { generatedInRequest } from './app-login.js';
 import type { GuardContext } from './context.js';
-import { SessionEndedError } from './errors.js';
+import { isSessionLimitError, SessionEndedError } from './errors.js';
+import { askUser, claimKeyOf, matchPending, readCompletion, refusedSessions, SessionLimitTokenError } from './session-limit.js';
 import {
   applies,
   applySingleSession,
@@ -54,6 +55,21 @@ export interface AccountActions {
    * await guard.login(req, user.id, { sessionAuthHash });
    */
   login(req: Request, userId: string, options?: LoginOptions): Promise<void>;
+  /**
+   * Completes a sign-in that `sessionLimit: 'ask'` held back: `input` is
+   * `{ token, end: [publicId, ...] }`, the token of the 409 `session_limit`
+   * answer and the user's sessions to end. Ends them (reason
+   * `session_limit`) and signs the user in on a new session id, without the
+   * password, bound to the credential checked at the held-back sign-in.
+   * `POST <mount>/sessions/limit` calls it; call it from your own route
+   * (e.g. a form post) the same way. The token works once, for
+   * `sessionLimitTokenTtl` seconds, in the browser that got it. Throws
+   * {@link SessionLimitTokenError} (`session_limit_token_invalid`,
+   * `invalid_parameter`, `not_found`) having changed nothing, or
+   * `SessionLimitError` again (with a new token) when other sign-ins filled
+   * the room meanwhile. `guard.errorHandler` answers both.
+   */
+  completeSignIn(req: Request, input: { token: unknown; end: unknown }): Promise<{ publicId: string; ended: number }>;
   /** Ends the current session (all of the user's with `logoutEverywhere`) and destroys its data. */
   logout(req: Request): Promise<void>;
   /**
@@ -172,8 +188,51 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       // login, e.g. Passport's req.login): no browser has seen it, and the app's data in it is kept.
       if (!generatedInRequest(req, req.sessionID)) await callback((done) => session.regenerate(done));
       const now = options.now();
-      const record = await establish(req, userId, { createdAt: now, authenticatedAt: now, authHash }, 'sign-in');
+      let record: SessionRecord;
+      try {
+        record = await establish(req, userId, { createdAt: now, authenticatedAt: now, authHash }, 'sign-in');
+      } catch (error) {
+        if (isSessionLimitError(error) && options.sessionLimit === 'ask') {
+          throw await askUser(ctx, req, { userId, authenticatedAt: now, authHash }, refusedSessions(error));
+        }
+        throw error;
+      }
       await applySingleSession(ctx, req, record);
+    },
+
+    async completeSignIn(req, input) {
+      const session = requireSessionObject(req, 'completeSignIn');
+      ctx.captureStore(req);
+      const { token, end } = readCompletion(input);
+      const pending = matchPending(ctx, req, token);
+      const { userId } = pending;
+      // Only the pending user's own sessions: another user's public id is simply not found, and nothing changes.
+      const live = await registry.list(userId);
+      const targets = end.map((publicId) => live.find((record) => record.publicId === publicId));
+      if (targets.some((target) => target === undefined)) throw new SessionLimitTokenError('not_found', 'No such session.');
+      const ttl = Math.max(1, pending.expiresAt - options.now());
+      if (!(await registry.claimOnce!(userId, claimKeyOf(pending), ttl))) {
+        delete session.sessionguardPending;
+        throw new SessionLimitTokenError('session_limit_token_invalid', 'This sign-in link was used already: sign in again.');
+      }
+      delete session.sessionguardPending;
+      const ended: SessionRecord[] = [];
+      for (const target of targets as SessionRecord[]) {
+        const removed = await registry.revoke({ sessionId: target.sessionId, userId });
+        if (removed) ended.push(removed);
+      }
+      await finishRevocation(ctx, ended, 'session_limit', req);
+      await callback((done) => session.regenerate(done));
+      let record: SessionRecord;
+      try {
+        record = await establish(req, userId, { createdAt: options.now(), authenticatedAt: pending.authenticatedAt, authHash: pending.authHash }, 'sign-in');
+      } catch (error) {
+        // Filled again meanwhile (another sign-in took the room): ask again, with a new token.
+        if (isSessionLimitError(error)) throw await askUser(ctx, req, pending, refusedSessions(error));
+        throw error;
+      }
+      await applySingleSession(ctx, req, record);
+      return { publicId: record.publicId, ended: ended.length };
     },
 
     async logout(req) {

@@ -16,6 +16,25 @@ import type { SessionRegistry } from './registry/types.js';
 /** A policy that applies to every user (`true`), none (`false`), or is decided per user. */
 export type UserPolicy = boolean | ((userId: string, req: Request) => boolean | Promise<boolean>);
 
+/**
+ * How many live sessions a user may hold at once, the new one included: a
+ * number for everyone, or decided per user (return `null` or `undefined` for
+ * no limit).
+ */
+export type MaxSessions = number | ((userId: string, req: Request) => number | null | undefined | Promise<number | null | undefined>);
+
+/**
+ * What a sign-in does when the user already holds `maxSessions` live sessions:
+ * `'evict-oldest'` ends the least recently active one (reason
+ * `session_limit`); `'deny'` refuses the sign-in (409 `session_limit`);
+ * `'ask'` refuses it for now and lets the user pick sessions to end
+ * (409 with the sessions and a single-use token, then
+ * `POST <mount>/sessions/limit`).
+ */
+export type SessionLimitBehavior = 'evict-oldest' | 'deny' | 'ask';
+
+const SESSION_LIMIT_BEHAVIORS: readonly SessionLimitBehavior[] = ['evict-oldest', 'deny', 'ask'];
+
 /** Options of the rate limit on state-changing endpoints. */
 export interface RateLimitOptions {
   /** Length of the window, in milliseconds. */
@@ -210,6 +229,34 @@ export interface SessionGuardOptions {
    */
   singleSession?: UserPolicy;
   /**
+   * At most this many live sessions per user, the new one included (a
+   * number, or a function of the user returning one, or `null` for no
+   * limit). Counted and enforced in one atomic step with the sign-in's write
+   * (the memory registry, one Lua script on the Redis registry, the user's
+   * lease on the sessionguard store), so concurrent sign-ins never leave
+   * more. Applies to fresh sign-ins (`guard.login`, or a sign-in seen through
+   * `getUserId`), not to renewals or adopted sessions. A function's answer is
+   * checked at each sign-in: a bad one refuses the sign-in (logged).
+   * @default undefined (only the registry's `maxSessionsPerUser`)
+   */
+  maxSessions?: MaxSessions;
+  /**
+   * What a sign-in over `maxSessions` does. Tradeoffs: `'evict-oldest'` can
+   * end the legitimate user's session when an attacker signs in;
+   * `'deny'` can lock the user out while stale sessions live on (pair it with
+   * the sessions page and short timeouts); `'ask'` lets the user choose,
+   * at the cost of a second step. With `getUserId` sign-ins (the app's own
+   * login) `'ask'` acts as `'deny'`: the save that would sign in fails with
+   * {@link SessionLimitError} and nothing is stored.
+   * @default 'evict-oldest'
+   */
+  sessionLimit?: SessionLimitBehavior;
+  /**
+   * Seconds the `'ask'` token (and its pending sign-in) stays usable.
+   * @default 300
+   */
+  sessionLimitTokenTtl?: number;
+  /**
    * `logout` ends every session of the user, not only the current one.
    * @default false
    */
@@ -303,6 +350,9 @@ export interface ResolvedOptions {
   getUserId: SessionGuardOptions['getUserId'] | null;
   singleSession: UserPolicy;
   logoutEverywhere: UserPolicy;
+  maxSessions: MaxSessions | null;
+  sessionLimit: SessionLimitBehavior;
+  sessionLimitTokenTtl: number;
   reauthenticateWithin: number;
   adminReauthenticateWithin: number | false;
   canRevoke: NonNullable<SessionGuardOptions['canRevoke']>;
@@ -482,6 +532,30 @@ function resolvePush(value: unknown): ResolvedPushOptions | false {
   };
 }
 
+function resolveMaxSessions(value: unknown, registry: SessionRegistry | undefined): MaxSessions | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') checkSessionCount(value);
+  else if (typeof value !== 'function') throw new SessionGuardConfigError('maxSessions', `must be a whole number (1 or more) or a function of the user, got ${typeof value}`);
+  if (registry !== undefined && typeof registry.createLimited !== 'function') {
+    throw new SessionGuardConfigError('maxSessions', 'needs a registry with createLimited() (the memory and Redis registries, the sessionguard store)');
+  }
+  return value as MaxSessions;
+}
+
+/** Throws {@link SessionGuardConfigError} (`maxSessions`) unless `value` is a whole number of sessions, 1 or more. */
+export function checkSessionCount(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new SessionGuardConfigError('maxSessions', `must be a whole number of sessions, 1 or more, got ${String(value)}`);
+  }
+  return value;
+}
+
+function resolveSessionLimitBehavior(value: unknown): SessionLimitBehavior {
+  if (value === undefined) return 'evict-oldest';
+  if (SESSION_LIMIT_BEHAVIORS.includes(value as SessionLimitBehavior)) return value as SessionLimitBehavior;
+  throw new SessionGuardConfigError('sessionLimit', `must be one of ${SESSION_LIMIT_BEHAVIORS.map((b) => `'${b}'`).join(', ')}, got ${JSON.stringify(value)}`);
+}
+
 /**
  * Applies the defaults (all of them live here) and validates every option,
  * throwing {@link SessionGuardConfigError} naming the first bad one.
@@ -536,6 +610,9 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     getUserId: options.getUserId ?? null,
     singleSession: checkUserPolicy('singleSession', options.singleSession),
     logoutEverywhere: checkUserPolicy('logoutEverywhere', options.logoutEverywhere),
+    maxSessions: resolveMaxSessions(options.maxSessions, registry),
+    sessionLimit: resolveSessionLimitBehavior(options.sessionLimit),
+    sessionLimitTokenTtl: positive('sessionLimitTokenTtl', options.sessionLimitTokenTtl, 300),
     reauthenticateWithin,
     adminReauthenticateWithin:
       options.adminReauthenticateWithin === false ? false : positive('adminReauthenticateWithin', options.adminReauthenticateWithin, reauthenticateWithin),

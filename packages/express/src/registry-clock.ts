@@ -17,7 +17,7 @@
  * one written before it) is passed through unchanged.
  */
 import { isSessionStoreUnavailableError, SessionStoreUnavailableError } from './errors.js';
-import type { CheckRequest, CheckResult, SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';
+import type { CheckRequest, CheckResult, LimitedCreateResult, SessionLimit, SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';
 
 /** A measured offset older than this gives way to any fresher sample. */
 const SAMPLE_LIFETIME_MS = 60_000;
@@ -122,6 +122,17 @@ export function bridgeRegistryClock(inner: SessionRegistry, raw: SessionRegistry
       const evicted = await inner.create(toRegistry(record, by));
       return evicted ? evicted.map((r) => fromRegistry(r, by)) : evicted;
     },
+    ...(inner.createLimited
+      ? {
+          async createLimited(record: SessionRecord, limit: SessionLimit): Promise<LimitedCreateResult> {
+            const by = await offset();
+            const result = await inner.createLimited!(toRegistry(record, by), limit);
+            return result.created
+              ? { created: true, evicted: result.evicted.map((r) => fromRegistry(r, by)) }
+              : { created: false, live: result.live.map((r) => fromRegistry(r, by)) };
+          },
+        }
+      : {}),
     async get(ref) {
       return fromRegistry(await inner.get(ref), known());
     },

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GuardContext } from './context.js';
 import { csrfFailure } from './csrf.js';
-import { isSessionEndedError, isSessionStoreUnavailableError } from './errors.js';
+import { isSessionEndedError, isSessionLimitError, isSessionStoreUnavailableError } from './errors.js';
+import { isSessionLimitTokenError } from './session-limit.js';
 import { requestPath, sendError, sendInternalError } from './http.js';
 import type { JsonBody } from './json-body.js';
 import { describeError } from './logger.js';
@@ -49,6 +50,22 @@ export function passesCsrf(ctx: GuardContext, req: Request, res: Response): bool
   return false;
 }
 
+/**
+ * Answers a {@link SessionLimitError} (409 with its body) or a
+ * {@link SessionLimitTokenError} (its code); false for any other error.
+ */
+export function answerSessionLimit(error: unknown, res: Response): boolean {
+  if (isSessionLimitError(error)) {
+    res.status(409).set('Cache-Control', 'no-store').json(error.body);
+    return true;
+  }
+  if (isSessionLimitTokenError(error)) {
+    sendError(res, error.code, error.message);
+    return true;
+  }
+  return false;
+}
+
 /** Answers a failed body read; `Connection: close` after an oversized body so it is not drained. */
 export function sendBodyError(res: Response, body: Extract<JsonBody, { ok: false }>): void {
   sendError(res, body.code, body.message, body.code === 'payload_too_large' ? { Connection: 'close' } : {});
@@ -74,6 +91,7 @@ export function createJsonErrorHandler(ctx: GuardContext): ErrorRequestHandler {
       sendError(res, error.code, error.code === 'session_expired' ? 'Your session has expired.' : 'You have been signed out.');
       return;
     }
+    if (answerSessionLimit(error, res)) return;
     // Express reports a path parameter with malformed percent-encoding as a URIError with status 400.
     if (error instanceof URIError) {
       sendError(res, 'invalid_parameter', 'The path is not validly encoded.');

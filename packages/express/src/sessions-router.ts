@@ -7,7 +7,12 @@ import type { RateLimiter } from './rate-limit.js';
 import type { SessionRecord } from './registry/types.js';
 import { finishRevocation } from './revocation.js';
 import { recheckBeforeChange } from './recheck.js';
-import { asyncHandler, passesCsrf, requireSession } from './router-support.js';
+import { readJsonBody } from './json-body.js';
+import type { AccountActions } from './login.js';
+import { asyncHandler, passesCsrf, requireSession, sendBodyError } from './router-support.js';
+
+/** Largest body of `POST /sessions/limit`: a token and up to 100 public ids. */
+const MAX_LIMIT_BODY_BYTES = 8192;
 import { describeUserAgent, type DeviceDescription } from './user-agent.js';
 
 /** One entry of `GET /sessions`. Times are ISO 8601 strings. */
@@ -72,9 +77,27 @@ export async function guardStateChange(
  * current session cannot be revoked here (400 `invalid_parameter`): that is
  * `logout`, which also clears this browser's cookie session.
  */
-export function createSessionsRouter(ctx: GuardContext, limiter: RateLimiter | null): Router {
+export function createSessionsRouter(ctx: GuardContext, limiter: RateLimiter | null, completeSignIn?: AccountActions['completeSignIn']): Router {
   const router = Router();
   const { registry, options } = ctx;
+
+  // `sessionLimit: 'ask'`: ends the sessions the user chose and completes the held-back sign-in.
+  // Anonymous (nobody is signed in yet): CSRF-checked, rate limited per IP, bound to this browser's pending sign-in.
+  router.post(
+    '/sessions/limit',
+    asyncHandler(async (req, res) => {
+      if (!completeSignIn) return sendError(res, 'not_found', 'No such endpoint.');
+      if (!passesCsrf(ctx, req, res)) return;
+      if (limiter) {
+        const verdict = limiter.hit(`\u0000limit\u0000${req.ip ?? ''}`);
+        if (!verdict.ok) return sendError(res, 'rate_limited', 'Too many requests; retry later.', { 'Retry-After': String(verdict.retryAfterSeconds) });
+      }
+      const body = await readJsonBody(req, MAX_LIMIT_BODY_BYTES);
+      if (!body.ok) return sendBodyError(res, body);
+      const done = await completeSignIn(req, body.value as { token: unknown; end: unknown });
+      res.set('Cache-Control', 'no-store').json({ signedIn: true, ...done });
+    }),
+  );
 
   const requireFresh = (record: SessionRecord, res: Response): boolean => {
     if (isFreshlyAuthenticated(record, options.now(), options.reauthenticateWithin)) return true;

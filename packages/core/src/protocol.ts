@@ -108,7 +108,34 @@ export interface PingResponse {
    * for the user who typed them. Absent from servers older than this field.
    */
   user?: string;
+  /**
+   * Sign-ins of the same user from devices not seen before, since this
+   * session last heard (each notice is answered once per session). Absent
+   * when none, and from servers older than this field.
+   */
+  notices?: DeviceNoticeBody[];
 }
+
+/**
+ * A new-device sign-in, as the user's other sessions are told of it (in the
+ * ping answer's `notices`, and as the push stream's `notice` event). The
+ * session can be ended with `DELETE <mount>/sessions/:publicId`.
+ */
+export interface DeviceNoticeBody {
+  /** The public id of the new session. */
+  publicId: string;
+  /** e.g. `Firefox 140`; `null` when unknown. */
+  browser: string | null;
+  /** e.g. `Windows 10`; `null` when unknown. */
+  os: string | null;
+  /** e.g. `desktop`; `null` when unknown. */
+  device: string | null;
+  /** Seconds since that sign-in (relative, like every time on the wire). */
+  ago: number;
+}
+
+/** The most notices one answer carries. */
+export const MAX_NOTICES = 5;
 
 /** Result of a validator: the value, or an error code and message. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ErrorCode; message: string };
@@ -153,6 +180,12 @@ export function parsePingResponse(body: unknown): Parsed<PingResponse> {
   }
   if (session !== undefined && !isTag(session)) return bad('"session" is not a session tag.');
   if (user !== undefined && !isTag(user)) return bad('"user" is not a user tag.');
+  const notices = (body as Record<string, unknown>).notices;
+  let parsedNotices: DeviceNoticeBody[] | undefined;
+  if (notices !== undefined) {
+    parsedNotices = parseNotices(notices) ?? undefined;
+    if (!parsedNotices) return bad('"notices" is not a list of device notices.');
+  }
   return {
     ok: true,
     value: {
@@ -162,8 +195,24 @@ export function parsePingResponse(body: unknown): Parsed<PingResponse> {
       absoluteRemaining,
       ...(session === undefined ? {} : { session }),
       ...(user === undefined ? {} : { user }),
+      ...(parsedNotices && parsedNotices.length > 0 ? { notices: parsedNotices } : {}),
     },
   };
+}
+
+const isTextOrNull = (value: unknown) => value === null || (typeof value === 'string' && value.length <= 64);
+
+/** Validates a list of device notices (at most {@link MAX_NOTICES}); `null` when it is not one. */
+export function parseNotices(value: unknown): DeviceNoticeBody[] | null {
+  if (!Array.isArray(value) || value.length > MAX_NOTICES) return null;
+  const out: DeviceNoticeBody[] = [];
+  for (const item of value) {
+    if (item === null || typeof item !== 'object') return null;
+    const { publicId, browser, os, device, ago } = item as Record<string, unknown>;
+    if (!isTag(publicId) || !isTextOrNull(browser) || !isTextOrNull(os) || !isTextOrNull(device) || !isFiniteNonNegative(ago)) return null;
+    out.push({ publicId, browser: browser as string | null, os: os as string | null, device: device as string | null, ago });
+  }
+  return out;
 }
 
 /** A session or user tag: 1 to 64 URL-safe characters. */

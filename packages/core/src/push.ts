@@ -19,18 +19,21 @@
  *
  * event: closed                    or: the server closed the stream for another reason (see PushClosedReason)
  * data: {"reason":"shutdown"}
+ *
+ * event: notice                    any time: the user signed in from a new device (a DeviceNoticeBody, sent once)
+ * data: {"publicId":"…","browser":"Firefox 140","os":"Windows 10","device":"desktop","ago":0}
  * ```
  *
  * Never a session id: `session` is the public id, as in the ping answer.
  */
-import type { Parsed, PingResponse } from './protocol.js';
-import { parsePingResponse } from './protocol.js';
+import type { DeviceNoticeBody, Parsed, PingResponse } from './protocol.js';
+import { parseNotices, parsePingResponse } from './protocol.js';
 
 /** Path of the stream under the guard's router mount (e.g. `/session/events`). */
 export const PUSH_PATH = '/events';
 
 /** Names of the stream's events (the SSE `event:` field). */
-export const PUSH_EVENTS = { session: 'session', ended: 'ended', closed: 'closed' } as const;
+export const PUSH_EVENTS = { session: 'session', ended: 'ended', closed: 'closed', notice: 'notice' } as const;
 
 /** Why a session ended, as the `ended` event says it. */
 export const END_REASONS = [
@@ -224,4 +227,11 @@ export function pushReconnectDelay(retryMs: number, failures: number, random: ()
   const base = Number.isFinite(retryMs) && retryMs > 0 ? retryMs : 5000;
   const ceiling = Math.min(MAX_PUSH_RECONNECT_MS, base * 2 ** Math.min(Math.max(0, failures), 20));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Validates the data of a `notice` event: one device notice. */
+export function parsePushNotice(data: unknown): Parsed<DeviceNoticeBody> {
+  const parsed = parseNotices([data]);
+  if (!parsed) return { ok: false, error: 'invalid_body', message: 'The notice event is not a device notice.' };
+  return { ok: true, value: parsed[0]! };
 }

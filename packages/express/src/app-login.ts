@@ -79,7 +79,7 @@ async function recordSignIn(ctx: GuardContext, req: Request, userId: string): Pr
   const carry = carried.get(req);
   carried.delete(req);
   if (carry && carry.userId === userId) {
-    const base = { createdAt: carry.createdAt, authenticatedAt: carry.authenticatedAt, authHash: carry.authHash };
+    const base = { createdAt: carry.createdAt, authenticatedAt: carry.authenticatedAt, authHash: carry.authHash, policy: carry.policy ?? null };
     await establishSession(ctx, req, userId, base, { by: 'renewed', save: false });
     return;
   }

@@ -5,7 +5,7 @@ import { guardRegistry } from './guarded-registry.js';
 import { bridgeRegistryClock } from './registry-clock.js';
 import type { ResolvedOptions } from './options.js';
 import { computePublicId } from './public-id.js';
-import type { SessionRegistry } from './registry/types.js';
+import type { SessionRegistry, SessionTimingPolicy } from './registry/types.js';
 
 /** Everything the middleware, routers and account actions share. Internal. */
 export interface GuardContext {
@@ -24,9 +24,9 @@ export interface GuardContext {
    * When the registry may drop a record with these timestamps (keeping only
    * its tombstone): the session's idle or absolute end, plus the grace the
    * registry asks for (`recordGrace`; none for the Redis registry, which
-   * decides on its own clock).
+   * decides on its own clock). `policy`: the session's own, when it has one.
    */
-  retainUntil(lastActivity: number, createdAt: number): number;
+  retainUntil(lastActivity: number, createdAt: number, policy?: SessionTimingPolicy | null): number;
   /**
    * Activity is written to the registry only once it moves last activity by
    * at least this many milliseconds: 1 s, or 1% of `expireAfter` when that is
@@ -70,9 +70,10 @@ export function createContext(options: ResolvedOptions): GuardContext {
       if (!options.store) store = candidate;
     },
     publicId: (sessionId) => computePublicId(options.secrets[0], sessionId),
-    retainUntil(lastActivity, createdAt) {
-      const idleEnd = lastActivity + policy.expireAfter * 1000;
-      const end = policy.absoluteTimeout === null ? idleEnd : Math.min(idleEnd, createdAt + policy.absoluteTimeout * 1000);
+    retainUntil(lastActivity, createdAt, own) {
+      const { expireAfter, absoluteTimeout } = own ?? policy;
+      const idleEnd = lastActivity + expireAfter * 1000;
+      const end = absoluteTimeout === null ? idleEnd : Math.min(idleEnd, createdAt + absoluteTimeout * 1000);
       return end + (options.registry.recordGrace ?? RECORD_GRACE_MS);
     },
     activityGranularity,

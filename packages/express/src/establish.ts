@@ -5,9 +5,11 @@ import { signAuthHash } from './auth-hash.js';
 import type { GuardContext } from './context.js';
 import { guardSessionSave } from './no-resurrection.js';
 import type { UserPolicy } from './options.js';
-import type { SessionRecord } from './registry/types.js';
+import type { SessionRecord, SessionTimingPolicy } from './registry/types.js';
 import { finishRevocation, revokeUserSessions } from './revocation.js';
 import { limitRefusal, sessionLimitFor } from './session-limit.js';
+import { noticeNewDevice } from './device-notices.js';
+import { resolveSessionPolicy } from './session-policy.js';
 import { setSessionState } from './session-state.js';
 import { boundUserAgent } from './user-agent.js';
 
@@ -26,6 +28,8 @@ export interface EstablishBase {
   /** 0 for an adopted session: it has not proved who it is to the guard, so it is never "recent". */
   authenticatedAt: number;
   authHash: string | null;
+  /** The timing policy a renewed session keeps (its record's); left out, it is resolved for the user (a fresh sign-in, an adoption). */
+  policy?: SessionTimingPolicy | null;
 }
 
 /** Request-local: ids of the records this request created (a sign-in just made may be re-keyed). */
@@ -65,6 +69,8 @@ export async function establishSession(
 ): Promise<SessionRecord> {
   const { registry, options } = ctx;
   const now = options.now();
+  // Fixed at sign-in (per user, when the timing options are functions); a bad one throws here, before anything is written.
+  const policy = base.policy !== undefined ? base.policy : await resolveSessionPolicy(ctx, userId, req);
   const record: SessionRecord = {
     sessionId: req.sessionID,
     userId,
@@ -76,7 +82,8 @@ export async function establishSession(
     // Bounded (512 bytes): one account must not be able to store unbounded data per sign-in.
     userAgent: boundUserAgent(req.get('user-agent')),
     authHash: base.authHash,
-    retainUntil: ctx.retainUntil(now, base.createdAt),
+    retainUntil: ctx.retainUntil(now, base.createdAt, policy),
+    ...(policy ? { policy } : {}),
   };
   // The limit holds for fresh sign-ins only: a renewal replaces a live session, an adopted one exists already.
   const limit = how.by === 'sign-in' ? await sessionLimitFor(ctx, userId, req) : null;
@@ -99,13 +106,16 @@ export async function establishSession(
   guardSessionSave(ctx, req);
   setSessionState(req, { kind: 'active', record });
   if (how.save) await callback((done) => session.save(done));
+  // Only a fresh sign-in comes from a device: a renewal or an adoption is a session that was there already.
+  const newDevice = how.by === 'sign-in' ? await noticeNewDevice(ctx, req, record) : null;
   options.logger.info(how.by === 'adopted' ? 'session adopted' : 'session created', {
     event: 'session.created',
     publicId: record.publicId,
     userId,
     by: how.by,
+    ...(newDevice === null ? {} : { newDevice }),
   });
-  ctx.events.emit('session.created', { publicId: record.publicId, userId, at: now, by: how.by });
+  ctx.events.emit('session.created', { publicId: record.publicId, userId, at: now, by: how.by, ...(newDevice === null ? {} : { newDevice }) });
   if (evicted.length > 0) await finishRevocation(ctx, evicted, 'session_limit');
   return record;
 }

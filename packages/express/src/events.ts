@@ -29,8 +29,14 @@ export interface SessionGuardEventMap {
    * the guard saw it, e.g. before it was deployed; not a fresh sign-in), or
    * `'renewed'` (the same session under a new id: a password change, a
    * re-authentication, a regenerate right after sign-in).
+   *
+   * With `deviceNotices`, a sign-in carries `newDevice`: `true` the first
+   * time the user signs in from that browser (its device cookie), `false`
+   * from a device seen before. The user's other sessions are told of a new
+   * device by themselves (ping `notices`, push `notice`); the app may also
+   * send its own mail or message from this event.
    */
-  'session.created': SessionEventBase & { by: 'sign-in' | 'adopted' | 'renewed' };
+  'session.created': SessionEventBase & { by: 'sign-in' | 'adopted' | 'renewed'; newDevice?: boolean };
   /** A session ended, for any reason (timeouts included). */
   'session.revoked': SessionEventBase & { reason: RevocationReason };
   /**

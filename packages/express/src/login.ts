@@ -154,7 +154,7 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
     const { cookie: _cookie, sessionguard: _guard, ...appData } = session as unknown as Record<string, unknown>;
     await callback((done) => session.regenerate(done));
     Object.assign(req.session as object, appData);
-    await establish(req, current.userId, { createdAt: removed.createdAt, authenticatedAt: options.now(), authHash }, 'renewed');
+    await establish(req, current.userId, { createdAt: removed.createdAt, authenticatedAt: options.now(), authHash, policy: removed.policy ?? null }, 'renewed');
   };
 
   return {

@@ -13,6 +13,51 @@ import { createConsoleLogger, type SessionGuardLogger } from './logger.js';
 import { createMemoryRegistry } from './registry/memory-registry.js';
 import type { SessionRegistry } from './registry/types.js';
 
+/**
+ * A value for every user, or a function deciding it per user at sign-in
+ * (called with the user id and the sign-in's request). A function returning
+ * `undefined` leaves the value as it is without it (e.g. the preset's).
+ */
+export type PerUser<T> = T | ((userId: string, req: Request) => T | undefined | Promise<T | undefined>);
+
+/** What `policyFor` returns for a user: a preset, and/or the values that differ from the default. */
+export interface TimingOverride {
+  preset?: TimingPresetName;
+  warnAfter?: number;
+  expireAfter?: number;
+  absoluteTimeout?: number | null;
+}
+
+/** Options of new-device notices (`deviceNotices`). */
+export interface DeviceNoticeOptions {
+  /**
+   * Name of the device cookie: a random, opaque id (HttpOnly, SameSite=Lax,
+   * Secure when the session cookie is), set at sign-in; nothing is read
+   * from the browser besides it (no fingerprinting).
+   * @default 'sessionguard.device'
+   */
+  cookieName?: string;
+  /**
+   * Devices remembered per user; the least recently seen are forgotten first
+   * (signing in from one again is a new device then).
+   * @default 20
+   */
+  maxDevices?: number;
+  /**
+   * Seconds a device is remembered after its last sign-in, and the device
+   * cookie's lifetime.
+   * @default 34560000 (400 days, the longest a browser keeps a cookie)
+   */
+  rememberFor?: number;
+}
+
+/** {@link DeviceNoticeOptions} after defaults. */
+export interface ResolvedDeviceNoticeOptions {
+  cookieName: string;
+  maxDevices: number;
+  rememberFor: number;
+}
+
 /** A policy that applies to every user (`true`), none (`false`), or is decided per user. */
 export type UserPolicy = boolean | ((userId: string, req: Request) => boolean | Promise<boolean>);
 
@@ -132,24 +177,57 @@ export interface SessionGuardOptions {
    * `expireAfter` are required.
    * @default undefined (no preset)
    */
-  preset?: TimingPresetName;
+  preset?: PerUser<TimingPresetName>;
   /**
    * Seconds of inactivity after which the client warns; at least 20 seconds
    * before `expireAfter` (WCAG 2.2.1).
+   *
+   * Each of `preset`, `warnAfter`, `expireAfter` and `absoluteTimeout` may
+   * be a function of the user (`(userId, req) => value`, `undefined` for the
+   * value without it): the policy is then resolved at sign-in, checked (a
+   * policy under the 20 s minimum refuses that sign-in, with an error in the
+   * log, and is never applied), stored with the session and enforced on it
+   * by the middleware and the registry, and sent in its ping answers. The
+   * policy with every function left out is the default (sessions recorded
+   * without a policy of their own); it must be complete and valid. To keep
+   * static values as the default and change them for some users, use
+   * {@link SessionGuardOptions.policyFor}.
    * @default the preset's; required without a preset
    */
-  warnAfter?: number;
+  warnAfter?: PerUser<number>;
   /**
    * Seconds of inactivity after which the session ends.
    * @default the preset's; required without a preset
    */
-  expireAfter?: number;
+  expireAfter?: PerUser<number>;
   /**
    * Seconds after sign-in after which the session ends whatever the activity;
    * `null` for none.
    * @default the preset's, else `null`
    */
-  absoluteTimeout?: number | null;
+  absoluteTimeout?: PerUser<number | null>;
+  /**
+   * The timing policy of one user, decided at sign-in over the static
+   * options (the default): return `undefined` to keep the default, or the
+   * values to change (`{ warnAfter, expireAfter }`), or a `preset` (its
+   * values, with any fields returned beside it). Resolved, checked (the 20 s
+   * WCAG minimum: a bad policy refuses the sign-in, logged, never applied)
+   * and stored with the session like the function-valued timing options.
+   *
+   * @example
+   * policyFor: async (userId) => ((await users.get(userId))?.role === 'admin' ? { preset: 'aal3' } : undefined)
+   * @default undefined (every user under the static policy)
+   */
+  policyFor?: (userId: string, req: Request) => TimingOverride | undefined | Promise<TimingOverride | undefined>;
+  /**
+   * New-device notices: a device cookie tells the devices a user signed in
+   * from (remembered in the registry, hashed); `session.created` carries
+   * `newDevice: true` on the first sign-in from a device, and the user's
+   * other live sessions are told (ping answer `notices`, push event
+   * `notice`). A user's first remembered device is no notice to anyone.
+   * @default false
+   */
+  deviceNotices?: boolean | DeviceNoticeOptions;
   /**
    * Where live sessions are recorded. Use the Redis registry for more than one
    * process, or the sessionguard Redis store (`createRedisSessionStore`),
@@ -338,7 +416,11 @@ export interface SessionGuardOptions {
 /** {@link SessionGuardOptions} after defaults and validation. */
 export interface ResolvedOptions {
   secrets: readonly [string, ...string[]];
+  /** The default policy (every per-user function left out). */
   policy: Required<TimingPolicy>;
+  /** Resolves the policy of one user at sign-in; `null` when no timing option is a function. Throws SessionGuardConfigError for a bad one. */
+  policyFor: ((userId: string, req: Request) => Promise<Required<TimingPolicy>>) | null;
+  deviceNotices: ResolvedDeviceNoticeOptions | false;
   registry: SessionRegistry;
   ownsRegistry: boolean;
   store: Store | null;
@@ -406,12 +488,62 @@ function resolveSecrets(secret: unknown): readonly [string, ...string[]] {
   return list as unknown as readonly [string, ...string[]];
 }
 
-function resolvePolicy(options: SessionGuardOptions): Required<TimingPolicy> {
+/** The timing options with every value given (no function). */
+interface TimingValues {
+  preset?: TimingPresetName | undefined;
+  warnAfter?: number | undefined;
+  expireAfter?: number | undefined;
+  absoluteTimeout?: number | null | undefined;
+}
+
+const TIMING_OPTIONS = ['preset', 'warnAfter', 'expireAfter', 'absoluteTimeout'] as const;
+
+/** The default policy, and the per-user resolver when a timing option is a function. */
+function resolveTiming(options: SessionGuardOptions): Pick<ResolvedOptions, 'policy' | 'policyFor'> {
+  const given = Object.fromEntries(TIMING_OPTIONS.map((name) => [name, typeof options[name] === 'function' ? undefined : options[name]])) as TimingValues;
+  const functions = TIMING_OPTIONS.filter((name) => typeof options[name] === 'function');
+  let policy: Required<TimingPolicy>;
+  try {
+    policy = resolvePolicy(given);
+  } catch (error) {
+    if (functions.length === 0) throw error;
+    throw new SessionGuardConfigError(
+      functions[0]!,
+      `is a function, so the policy of sessions without one of their own needs the other timing options (or a \`preset\`); or keep static values and change them per user with \`policyFor\` (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  checkFunction('policyFor', options.policyFor);
+  const override = options.policyFor;
+  if (functions.length === 0 && !override) return { policy, policyFor: null };
+  const policyFor = async (userId: string, req: Request) => {
+    const values: TimingValues = {};
+    for (const name of TIMING_OPTIONS) {
+      const option = options[name];
+      (values as Record<string, unknown>)[name] = typeof option === 'function' ? await (option as (u: string, r: Request) => unknown)(userId, req) : option;
+    }
+    const base = resolvePolicy(values);
+    const changed = override ? await override(userId, req) : undefined;
+    if (changed === undefined || changed === null) return base;
+    if (typeof changed !== 'object') throw new SessionGuardConfigError('policyFor', `must return an object of timing values or undefined, got ${typeof changed}`);
+    return resolvePolicy(
+      changed.preset !== undefined
+        ? changed
+        : {
+            warnAfter: changed.warnAfter ?? base.warnAfter,
+            expireAfter: changed.expireAfter ?? base.expireAfter,
+            absoluteTimeout: changed.absoluteTimeout !== undefined ? changed.absoluteTimeout : base.absoluteTimeout,
+          },
+    );
+  };
+  return { policy, policyFor };
+}
+
+function resolvePolicy(options: TimingValues): Required<TimingPolicy> {
   // No silent default policy: how long a session may idle is a decision each app makes (or takes from a preset).
   const presetName = options.preset;
   let base: TimingPolicy | undefined;
   if (presetName !== undefined) {
-    if (!Object.prototype.hasOwnProperty.call(TIMING_PRESETS, presetName)) {
+    if (typeof presetName !== 'string' || !Object.prototype.hasOwnProperty.call(TIMING_PRESETS, presetName)) {
       throw new SessionGuardConfigError('preset', `must be one of ${Object.keys(TIMING_PRESETS).join(', ')}, got ${String(presetName)}`);
     }
     base = TIMING_PRESETS[presetName];
@@ -482,6 +614,23 @@ function positive(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (!isPositiveFinite(value)) throw new SessionGuardConfigError(name, `must be a positive number, got ${String(value)}`);
   return value;
+}
+
+function resolveDeviceNotices(value: unknown): ResolvedDeviceNoticeOptions | false {
+  if (value === undefined || value === false) return false;
+  if (value !== true && (value === null || typeof value !== 'object')) {
+    throw new SessionGuardConfigError('deviceNotices', 'must be true, false or an object of device notice options');
+  }
+  const given = (value === true ? {} : value) as DeviceNoticeOptions;
+  const cookieName = given.cookieName ?? 'sessionguard.device';
+  if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) {
+    throw new SessionGuardConfigError('deviceNotices.cookieName', 'must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~)');
+  }
+  return {
+    cookieName,
+    maxDevices: positiveInteger('deviceNotices.maxDevices', given.maxDevices, 20),
+    rememberFor: positive('deviceNotices.rememberFor', given.rememberFor, 34_560_000),
+  };
 }
 
 const defaultPushTimers: PushTimers = {
@@ -565,7 +714,7 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     throw new SessionGuardConfigError('options', 'must be an object with at least `secret`');
   }
   const secrets = resolveSecrets(options.secret);
-  const policy = resolvePolicy(options);
+  const { policy, policyFor } = resolveTiming(options);
   checkFunction('now', options.now);
   const now = options.now ?? Date.now;
   checkFunction('isApiRequest', options.isApiRequest);
@@ -589,6 +738,17 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
     throw new SessionGuardConfigError('registry', 'must be left out (or be store.registry) with the sessionguard Redis store as `store`: the store is its own registry');
   }
   const registry = options.registry ?? storeRegistry;
+  const deviceNotices = resolveDeviceNotices(options.deviceNotices);
+  if (registry) {
+    const needs = (option: string, methods: readonly string[]) => {
+      for (const method of methods) {
+        if (typeof (registry as unknown as Record<string, unknown>)[method] !== 'function') {
+          throw new SessionGuardConfigError(option, `needs a registry with ${method}() (the memory and Redis registries and the sessionguard store have it)`);
+        }
+      }
+    };
+    if (deviceNotices) needs('deviceNotices', ['rememberDevice', 'addNotice', 'takeNotices']);
+  }
   const loginUrl = resolveLoginUrl(options.loginUrl);
   const reauthenticateWithin = positive('reauthenticateWithin', options.reauthenticateWithin, 600);
   const retainExpiredFor = positive('retainExpiredFor', options.retainExpiredFor, 86_400);
@@ -599,6 +759,8 @@ export function resolveOptions(options: SessionGuardOptions): ResolvedOptions {
   return {
     secrets,
     policy,
+    policyFor,
+    deviceNotices,
     registry: registry ?? createMemoryRegistry({ now, keepEndedFor: retainExpiredFor * 1000 }),
     ownsRegistry: registry === undefined,
     store: options.store ?? null,

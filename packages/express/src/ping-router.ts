@@ -3,10 +3,12 @@ import { Router } from 'express';
 import type { GuardContext } from './context.js';
 import { sendError } from './http.js';
 import { readJsonBody } from './json-body.js';
+import { noticeBody } from './device-notices.js';
 import { computeUserTag } from './public-id.js';
 import type { RateLimiter } from './rate-limit.js';
 import { resolveSession } from './resolve-session.js';
 import { asyncHandler, passesCsrf, requireSession, sendBodyError } from './router-support.js';
+import { policyOf } from './session-policy.js';
 
 /**
  * `POST /ping` with `{"idleFor": seconds}`: folds the client's idleness into
@@ -45,14 +47,21 @@ export function createPingRouter(ctx: GuardContext, limiter: RateLimiter | null)
       }
       if (resolution.kind === 'anonymous') return sendError(res, 'unauthenticated', 'Sign in first.');
       const { record } = resolution;
-      const timing = evaluateSession(options.policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
+      // The session's own policy: each user's tabs warn on that user's clock.
+      const policy = policyOf(ctx, record);
+      const timing = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
+      // New-device notices waiting in the record: taken (a second call only when there are some), so each is answered once.
+      const notices = record.notices && record.notices.length > 0 && ctx.registry.takeNotices
+        ? await ctx.registry.takeNotices({ sessionId: record.sessionId, userId: record.userId })
+        : [];
       const answer: PingResponse = {
         idleFor: timing.idleFor / 1000,
-        warnAfter: options.policy.warnAfter,
-        expireAfter: options.policy.expireAfter,
+        warnAfter: policy.warnAfter,
+        expireAfter: policy.expireAfter,
         absoluteRemaining: timing.absoluteRemaining === null ? null : timing.absoluteRemaining / 1000,
         session: record.publicId,
         user: computeUserTag(options.secrets[0], record.userId),
+        ...(notices.length > 0 ? { notices: notices.map((notice) => noticeBody(notice, now)) } : {}),
       };
       res.set('Cache-Control', 'no-store').json(answer);
     }),

@@ -15,6 +15,7 @@ import {
   type PushClosedReason,
   type PushEndedEvent,
   type PushSessionEvent,
+  type TimingPolicy,
 } from '@sessionguard/core';
 import type { GuardContext } from './context.js';
 import type { EndNotice } from './end-channel.js';
@@ -24,7 +25,9 @@ import type { ResolvedPushOptions } from './options.js';
 import { computeUserTag } from './public-id.js';
 import { setEndListener } from './push-notifier.js';
 import type { SessionRecord, SessionRef } from './registry/types.js';
+import { noticeBody } from './device-notices.js';
 import { announceEnded, endStoredSession, finishRevocation } from './revocation.js';
+import { policyOf } from './session-policy.js';
 
 // The server's reasons are exactly the wire's (a compile-time check both ways).
 const sameReasons: [RevocationReason, EndReason] extends [EndReason, RevocationReason] ? true : never = true;
@@ -104,6 +107,8 @@ interface WatchedSession {
   publicId: string;
   createdAt: number;
   lastActivity: number;
+  /** The session's timing policy (its own, or the guard's). */
+  policy: Required<TimingPolicy>;
   /** Oldest first. */
   streams: Stream[];
   /** The slot (epoch ms, a whole second) its expiry check is due in; `null` while none is. */
@@ -137,7 +142,7 @@ const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.str
  */
 export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): PushHub {
   const { options, registry } = ctx;
-  const { logger, policy } = options;
+  const { logger } = options;
   const { timers, channel } = push;
   const users = new Map<string, WatchedUser>();
   const all = new Set<Stream>();
@@ -210,7 +215,7 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
     if (session.dropped || closed) return;
     const now = options.now();
     const delay =
-      delayMs ?? evaluateSession(policy, { lastActivity: Math.min(session.lastActivity, now), createdAt: session.createdAt, now }).expireIn;
+      delayMs ?? evaluateSession(session.policy, { lastActivity: Math.min(session.lastActivity, now), createdAt: session.createdAt, now }).expireIn;
     const at = Math.ceil((now + delay) / SLOT_MS) * SLOT_MS;
     let slot = slots.get(at);
     if (!slot) slots.set(at, (slot = new Set()));
@@ -306,7 +311,7 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
       closeSession(session, 'recheck');
       return;
     }
-    const { absoluteTimeout } = policy;
+    const { absoluteTimeout } = session.policy;
     const reason = absoluteTimeout !== null && session.createdAt + absoluteTimeout * 1000 <= endedAt ? 'expired_absolute' : 'expired_idle';
     const ended = { ...ref, publicId: session.publicId };
     // Drops the registry's tombstone and leaves one in the session store instead: the browser is told session_expired, once.
@@ -338,8 +343,10 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
       if (!record) return await settleMissing(session);
       session.lastActivity = Math.max(session.lastActivity, record.lastActivity);
       session.createdAt = record.createdAt;
+      session.policy = policyOf(ctx, record);
+      if (record.notices && record.notices.length > 0) await sendNotices(session);
       const now = options.now();
-      const timing = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
+      const timing = evaluateSession(session.policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
       if (timing.phase !== 'expired') return schedule(session, timing.expireIn);
       const reason = timing.reason === 'absolute' ? 'expired_absolute' : 'expired_idle';
       const removed = await registry.revoke(ref);
@@ -357,6 +364,20 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
         void check(session);
       }
     }
+  };
+
+  /**
+   * New-device notices waiting in the session's record: taken from the
+   * registry (each is told once per session, here or in a ping answer,
+   * whichever takes it first) and written to the session's streams.
+   */
+  const sendNotices = async (session: WatchedSession) => {
+    if (!registry.takeNotices) return;
+    const taken = await registry.takeNotices(refOf(session));
+    if (taken.length === 0 || session.dropped) return;
+    const now = options.now();
+    const text = taken.map((notice) => sse(PUSH_EVENTS.notice, noticeBody(notice, now))).join('');
+    for (const stream of session.streams) if (!stream.closed) stream.sink.write(text);
   };
 
   // --- ends: from here and from the other processes ------------------------------------------------
@@ -386,8 +407,9 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
   });
   // A renewed session (password change, re-authentication) lives on under a new id: its streams, here or
   // elsewhere, watch an id that is gone. Every process looks again at that user's streams.
-  const onCreated = ({ userId, by }: { userId: string; by: string }) => {
-    if (by !== 'renewed') return;
+  // A sign-in from a new device left a notice in the user's other sessions: the same look again brings it to their streams.
+  const onCreated = ({ userId, by, newDevice }: { userId: string; by: string; newDevice?: boolean }) => {
+    if (by !== 'renewed' && newDevice !== true) return;
     const notice: EndNotice = { userId, publicId: null, reason: null };
     deliver(notice);
     publish(notice);
@@ -448,6 +470,7 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
         publicId: record.publicId,
         createdAt: record.createdAt,
         lastActivity: record.lastActivity,
+        policy: policyOf(ctx, record),
         streams: [],
         due: null,
         checking: false,
@@ -463,6 +486,7 @@ export function createPushHub(ctx: GuardContext, push: ResolvedPushOptions): Pus
     owner.streams += 1;
     all.add(stream);
     const now = options.now();
+    const policy = policyOf(ctx, record);
     const timing = evaluateSession(policy, { lastActivity: Math.min(record.lastActivity, now), createdAt: record.createdAt, now });
     const first: PushSessionEvent = {
       idleFor: timing.idleFor / 1000,

@@ -8,6 +8,7 @@ import type { SessionRecord, SessionRef } from './registry/types.js';
 import { announceEnded, destroyCurrentSession, finishRevocation, readTombstone } from './revocation.js';
 import { checkSession } from './session-check.js';
 import { readSessionData } from './session-data.js';
+import { policyOf } from './session-policy.js';
 import { setSessionState } from './session-state.js';
 
 /** Outcome of {@link resolveSession}. */
@@ -89,7 +90,8 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
   const checked = registry.check ? await checkSession(ctx, req, ref, recordActivityAt) : undefined;
   // Otherwise, where the registry can check the timeouts itself, one call checks and records activity;
   // a session past its limits comes back untouched and ends below.
-  const touchedFirst = checked === undefined && touch && registry.touchLimits === true;
+  // With policies per user the limits are the record's own: read it first (the memory registry; calls cost nothing).
+  const touchedFirst = checked === undefined && touch && registry.touchLimits === true && !options.policyFor;
   let record =
     checked !== undefined
       ? (checked?.record ?? null)
@@ -106,7 +108,7 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
       ? checked?.state === 'expired'
         ? checked.reason
         : null
-      : evaluateSession(options.policy, { lastActivity: record.lastActivity, createdAt: record.createdAt, now: at }).reason;
+      : evaluateSession(policyOf(ctx, record), { lastActivity: record.lastActivity, createdAt: record.createdAt, now: at }).reason;
   if (expired) {
     const removed = await registry.revoke(ref);
     await destroyCurrentSession(ctx, req);
@@ -132,7 +134,11 @@ export async function resolveSession(ctx: GuardContext, req: Request, { at, reco
   }
 
   if (touch && !touchedFirst && checked === undefined) {
-    const touched = await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, record.createdAt));
+    const own = policyOf(ctx, record);
+    const touched = await registry.touch(ref, recordActivityAt, ctx.retainUntil(recordActivityAt, record.createdAt, record.policy), {
+      activeAfter: at - own.expireAfter * 1000,
+      createdAfter: own.absoluteTimeout === null ? null : at - own.absoluteTimeout * 1000,
+    });
     if (!touched) {
       // Revoked between our get and our touch.
       await destroyCurrentSession(ctx, req);

@@ -208,3 +208,41 @@ describe("maxSessions with 'ask'", () => {
     expect(await app.registry.list('alice')).toHaveLength(2);
   });
 });
+
+describe('maxSessions with the app\u2019s own login (getUserId, Passport)', () => {
+  it("'deny' (and 'ask', which acts as it) refuses Passport's sign-in with 409 session_limit, and nothing is stored or adopted later", async () => {
+    const { startPassportApp } = await import('./passport-test-app.js');
+    for (const sessionLimit of ['deny', 'ask'] as const) {
+      const passportApp = await startPassportApp({ guard: { maxSessions: 1, sessionLimit } });
+      try {
+        const first = passportApp.agent();
+        await passportApp.signIn(first, 'alice').expect(200);
+        const second = passportApp.agent();
+        const refused = await passportApp.signIn(second, 'alice').expect(409);
+        expect(refused.body).toEqual({ error: 'session_limit', message: expect.any(String) });
+        expect((await second.get('/api/me').expect(200)).body).toMatchObject({ passportUser: null, guardUser: null });
+        expect(await passportApp.registry.list('alice')).toHaveLength(1);
+        expect(Object.values(await passportApp.storedSessions()).filter((data) => (data as { passport?: unknown }).passport)).toHaveLength(1);
+        expect((await first.get('/api/me').expect(200)).body.guardUser).toBe('alice');
+      } finally {
+        await passportApp.close();
+      }
+    }
+  });
+
+  it("'evict-oldest' ends the least recently active session on Passport's sign-in too", async () => {
+    const { startPassportApp } = await import('./passport-test-app.js');
+    const passportApp = await startPassportApp({ guard: { maxSessions: 1 } });
+    try {
+      const first = passportApp.agent();
+      await passportApp.signIn(first, 'alice').expect(200);
+      const second = passportApp.agent();
+      await passportApp.signIn(second, 'alice').expect(200);
+      expect((await second.get('/api/me').expect(200)).body.guardUser).toBe('alice');
+      await first.get('/api/me').set(SDK).expect(401, /session_revoked/);
+      expect(passportApp.events.filter((e) => e.name === 'session.revoked').map((e) => (e.event as { reason: string }).reason)).toEqual(['session_limit']);
+    } finally {
+      await passportApp.close();
+    }
+  });
+});

@@ -102,6 +102,21 @@ export async function run() {
     figures.clientIife = { label: iifeLabel, error: 'not built (packages/client/src/global.ts missing)', note: target('clientIife') };
   }
 
+  // The script tag as built, less the push stream's reader (issue 13): what push costs the script tag.
+  if (existsSync(at('packages/client/src/push-stream.ts'))) {
+    const withoutPush = {
+      name: 'without-push',
+      setup(plugin) {
+        plugin.onResolve({ filter: /\/push-stream\.js$/ }, () => ({ path: 'push-stream', namespace: 'variant-push' }));
+        plugin.onLoad({ filter: /.*/, namespace: 'variant-push' }, () => ({ contents: 'export const createPushStream = () => ({ want() {}, close() {} });', loader: 'js' }));
+      },
+    };
+    const options = scriptTagBuildOptions(root);
+    const result = await build({ ...options, plugins: [...options.plugins, withoutPush], write: false, logLevel: 'error' });
+    const code = result.outputFiles[0].contents;
+    figures.variantIifeWithoutPush = { label: 'variant, the script tag without the push stream (pings only)', min: code.length, gzip: gzip(code), note: 'not shipped: what push costs the script tag' };
+  }
+
   // (c) What an app that has neither rxjs nor ky pays for the SDK, in all.
   await measure('clientAlone', '@sessionguard/client headless + ky (an app without rxjs or ky)', `export * from ${JSON.stringify(clientDist)};`, [], 'all it pays, ky included');
   await measure(

@@ -18,12 +18,12 @@ export function scriptTagBuildOptions(root) {
     conditions: ['es2015'],
     legalComments: 'none',
     logLevel: 'warning',
-    // No ky: the guard's own requests use fetch, and `guard.http` (ky's instance) explains itself (src/no-ky.ts).
+    // No ky: the guard's own requests use fetch, and `guard.http` (ky's instance, ky-http.ts) explains itself (src/no-ky.ts).
     plugins: [
       {
         name: 'script-tag-without-ky',
         setup(plugin) {
-          plugin.onResolve({ filter: /^ky$/ }, () => ({ path: path.join(root, 'packages/client/src/no-ky.ts') }));
+          plugin.onResolve({ filter: /^\.\/ky-http\.js$/ }, () => ({ path: path.join(root, 'packages/client/src/no-ky.ts') }));
         },
       },
     ],

@@ -1,7 +1,7 @@
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '@sessionguard/core';
 import type { KyInstance } from 'ky';
-import { ky } from './deps.js';
 import type { Ended } from './guard-state.js';
+import { createKyHttp } from './ky-http.js';
 import { endFromResponse, errorCode } from './ping.js';
 
 /**
@@ -33,22 +33,6 @@ export interface GuardHttp {
 }
 
 /**
- * The request (and, for `afterResponse`, the response) a ky hook was called
- * with, on either supported ky major: ky 1 passes them as separate arguments
- * (`request, options, response, state`), ky 2 as one state object
- * (`{ request, options, response, retryCount }`). A `Request` has no
- * `request` property, so the first argument tells them apart.
- */
-function hookArguments(args: unknown[]): { request: Request; response: Response | undefined } {
-  const [first] = args;
-  if (typeof first === 'object' && first !== null && 'request' in first) {
-    const state = first as { request: Request; response?: Response };
-    return { request: state.request, response: state.response };
-  }
-  return { request: first as Request, response: args[2] as Response | undefined };
-}
-
-/**
  * Builds {@link GuardHttp} over `baseFetch`. The request is cloned before it
  * is sent, so its body can be sent again after sign-in. Same-origin requests
  * get the `X-SessionGuard` header, so the server answers them with JSON 401s
@@ -71,39 +55,11 @@ export function createGuardHttp(baseFetch: typeof fetch, hold: HoldRequest, base
     if (end && (await hold(end))) return guardFetch(spare);
     return response;
   };
-  /**
-   * An unsent copy of each ky request with a body, for the retry after
-   * sign-in. ky 1 hands `afterResponse` an unsent clone of its own, and so
-   * does ky 2 while retries are on; with `retry: 0`, ky 2 hands it the request
-   * it sent, whose body is gone.
-   */
-  const spares = new WeakMap<Request, Request>();
-  const createHttp = (): KyInstance =>
-    ky.create({
-      fetch: baseFetch,
-      hooks: {
-        beforeRequest: [
-          (...args: unknown[]) => {
-            const { request } = hookArguments(args);
-            mark(request);
-            if (request.body !== null) spares.set(request, request.clone());
-          },
-        ],
-        afterResponse: [
-          async (...args: unknown[]) => {
-            const { request, response } = hookArguments(args);
-            const end = response ? await refusal(response) : null;
-            if (end && (await hold(end))) return guardFetch(request.bodyUsed ? (spares.get(request) ?? request) : request);
-            return undefined;
-          },
-        ],
-      },
-    });
   let http: KyInstance | undefined;
   return {
     // Built on first use: the script tag carries no ky, and an app that only uses `fetch` never runs ky's set-up.
     get http() {
-      return (http ??= createHttp());
+      return (http ??= createKyHttp({ fetch: baseFetch, mark, refusal, hold, resend: guardFetch }));
     },
     fetch: guardFetch,
   };

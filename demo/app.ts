@@ -71,6 +71,7 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
     getSessionAuthHash: (userId) => users.sessionAuthHash(userId),
     singleSession: config.singleSession,
     logoutEverywhere: config.logoutEverywhere,
+    ...(config.maxSessions === null ? {} : { maxSessions: config.maxSessions, sessionLimit: config.sessionLimit }),
     canRevoke: (actor, target) => users.canRevoke(actor, target),
     ...(config.testClock ? { now: clock.now } : {}),
     // Push (GET /session/events) is on by default; on Redis, ends reach the streams of every demo process.

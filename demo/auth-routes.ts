@@ -1,10 +1,13 @@
 /**
  * Sign-in and sign-out. `POST /login` takes a plain form (works without
- * JavaScript) or JSON from the SDK's sign-in dialog; `POST /logout` takes a
+ * JavaScript) or JSON from the SDK's sign-in dialog; over `MAX_SESSIONS` with
+ * `SESSION_LIMIT=ask` the sign-in page lists the user's sessions, each with an
+ * `End session` form posting the single-use token to `POST /login/limit`; `POST /logout` takes a
  * form and, with `Accept: application/json`, answers `{}`; `POST
  * /reauthenticate` takes the SDK's step-up (`{"password"}` of the signed-in
  * user) and makes the sign-in fresh.
  */
+import { isSessionLimitError, isSessionLimitTokenError, type LimitedSessionSummary } from '@sessionguard/express';
 import express, { type Request, type Response, type Router } from 'express';
 import type { DemoContext } from './context.js';
 import { html } from './html.js';
@@ -38,6 +41,39 @@ function renderLogin(res: Response, { next, username, error, status = 200 }: Log
 <p class="hint">Demo users: <code>alice</code> / <code>alice-pass</code>, <code>bob</code> / <code>bob-pass</code>, <code>admin</code> / <code>admin-pass</code>.</p>`,
   });
 }
+
+/** Over `MAX_SESSIONS` with `SESSION_LIMIT=ask`: the user's sessions, each with a form that ends it and completes the sign-in. */
+function renderSessionChoice(res: Response, { next, sessions, token }: { next: string | null; sessions: LimitedSessionSummary[]; token: string }): void {
+  const when = (iso: string) => new Date(iso).toUTCString();
+  renderPage(res, {
+    title: 'Too many sessions',
+    user: null,
+    status: 409,
+    body: html`
+<section class="card narrow" aria-labelledby="limit-heading">
+  <h2 id="limit-heading">You are signed in on too many devices</h2>
+  <p id="limit-explain">End one of these sessions to finish signing in here. You will not need your password again.</p>
+  <ul class="session-list">
+    ${sessions.map(
+      (session) => html`
+    <li>
+      <span>${session.browser ?? 'Unknown browser'} on ${session.os ?? 'an unknown system'}${session.device ? html` (${session.device})` : ''}</span>,
+      <span>last active ${when(session.lastActivity)}</span>
+      <form method="post" action="/login/limit" class="inline">
+        <input type="hidden" name="token" value="${token}">
+        <input type="hidden" name="end" value="${session.publicId}">
+        ${next && html`<input type="hidden" name="next" value="${next}">`}
+        <button type="submit" aria-describedby="limit-explain">End session</button>
+      </form>
+    </li>`,
+    )}
+  </ul>
+  <p><a href="/login">Cancel</a></p>
+</section>`,
+  });
+}
+
+const TOO_MANY = 'You are signed in on too many devices. Sign out on one of them (or wait until it times out), then sign in again.';
 
 function field(body: unknown, name: string): string {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
@@ -84,12 +120,40 @@ export function authRoutes(ctx: DemoContext): Router {
       ticket.giveBack();
       const { user, sessionAuthHash } = verified;
       // Bound to the credential just checked: a password change landing meanwhile ends this session at its next request.
-      await ctx.guard.login(req, user.username, { sessionAuthHash });
+      try {
+        await ctx.guard.login(req, user.username, { sessionAuthHash });
+      } catch (error) {
+        if (!isSessionLimitError(error)) throw error;
+        log(`sign-in held back: ${user.username} is at MAX_SESSIONS (${ctx.config.sessionLimit})`);
+        if (isJson(req)) res.status(409).json(error.body);
+        else if (error.sessions && error.token) renderSessionChoice(res, { next: returnTo, sessions: error.sessions, token: error.token });
+        else renderLogin(res, { next: returnTo, username, error: TOO_MANY, status: 409 });
+        return;
+      }
       log(`signed in: ${user.username}`);
       if (isJson(req)) res.json({ username: user.username });
       else res.redirect(303, returnTo ?? '/');
     } catch (error) {
       next(error);
+    }
+  });
+
+  // SESSION_LIMIT=ask, without JavaScript: the chosen session ends and the held-back sign-in completes.
+  router.post('/login/limit', sameOriginOnly, rateLimit(attempts), express.urlencoded({ extended: false, limit: '4kb' }), async (req, res, next) => {
+    const returnTo = safeNext(field(req.body, 'next'));
+    try {
+      await ctx.guard.completeSignIn(req, { token: field(req.body, 'token'), end: field(req.body, 'end') });
+      log(`signed in after ending a session: ${ctx.guard.userId(req) ?? 'unknown'}`);
+      res.redirect(303, returnTo ?? '/');
+    } catch (error) {
+      if (isSessionLimitError(error) && error.sessions && error.token) {
+        renderSessionChoice(res, { next: returnTo, sessions: error.sessions, token: error.token });
+      } else if (isSessionLimitTokenError(error)) {
+        const message = error.code === 'not_found' ? 'That session has ended already. Sign in again.' : 'That choice expired or was used already. Sign in again.';
+        renderLogin(res, { next: returnTo, username: '', error: message, status: error.code === 'not_found' ? 404 : 400 });
+      } else {
+        next(error);
+      }
     }
   });
 

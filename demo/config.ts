@@ -30,6 +30,10 @@ export interface DemoConfig {
   singleSession: boolean;
   /** `LOGOUT_EVERYWHERE=1`: signing out ends all of the user's sessions. */
   logoutEverywhere: boolean;
+  /** `MAX_SESSIONS=N`: at most N live sessions per user; `null` (unset) for no limit. */
+  maxSessions: number | null;
+  /** `SESSION_LIMIT`: what a sign-in over `MAX_SESSIONS` does: `evict-oldest` (default), `deny` or `ask`. */
+  sessionLimit: 'evict-oldest' | 'deny' | 'ask';
   /** `REDIS_URL`: registry and session data in Redis, shared by several processes. */
   redisUrl: string | undefined;
   /** `SESSION_SECRET`: comma-separated; the first signs, the rest still verify. */
@@ -125,6 +129,22 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy | undefined
   return names;
 }
 
+function sessionCount(env: NodeJS.ProcessEnv): number | null {
+  const raw = env.MAX_SESSIONS;
+  if (raw === undefined || raw === '') return null;
+  if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1) throw new ConfigError(`MAX_SESSIONS must be a whole number of sessions, 1 or more, got "${raw}".`);
+  return Number(raw);
+}
+
+const SESSION_LIMITS = ['evict-oldest', 'deny', 'ask'] as const;
+
+function sessionLimit(env: NodeJS.ProcessEnv): DemoConfig['sessionLimit'] {
+  const raw = env.SESSION_LIMIT;
+  if (raw === undefined || raw === '') return 'evict-oldest';
+  if ((SESSION_LIMITS as readonly string[]).includes(raw)) return raw as DemoConfig['sessionLimit'];
+  throw new ConfigError(`SESSION_LIMIT must be one of ${SESSION_LIMITS.join(', ')}, got "${raw}".`);
+}
+
 /** Reads and validates the configuration. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const production = env.NODE_ENV === 'production';
@@ -167,6 +187,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     absoluteTimeout: seconds(env, 'ABSOLUTE_TIMEOUT', 8 * 60 * 60),
     singleSession: flag(env, 'SINGLE_SESSION'),
     logoutEverywhere: flag(env, 'LOGOUT_EVERYWHERE'),
+    maxSessions: sessionCount(env),
+    sessionLimit: sessionLimit(env),
     redisUrl,
     secrets,
     production,

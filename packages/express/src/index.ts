@@ -11,7 +11,7 @@ export { createSessionGuard, type SessionGuard } from './guard.js';
 export { passportUserId } from './passport-user-id.js';
 export { defaultIsApiRequest } from './api-request.js';
 export { MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
-export type { PushOptions, PushTimers } from './options.js';
+export type { MaxSessions, PushOptions, PushTimers, SessionLimitBehavior } from './options.js';
 export type { EndChannel, EndChannelListener, EndNotice } from './end-channel.js';
 export type { AccountActions, LoginOptions, RevokeUserOptions } from './login.js';
 export type {
@@ -43,6 +43,7 @@ export {
   SessionStoreUnavailableError,
   type LimitedSessionSummary,
 } from './errors.js';
+export { isSessionLimitTokenError, SessionLimitTokenError } from './session-limit.js';
 export { failClosedStore, type FailClosedStoreOptions } from './fail-closed-store.js';
 export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
 export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';

@@ -72,6 +72,9 @@ export function createDemoApp(config: DemoConfig, users: UserDirectory, stores: 
     singleSession: config.singleSession,
     logoutEverywhere: config.logoutEverywhere,
     ...(config.maxSessions === null ? {} : { maxSessions: config.maxSessions, sessionLimit: config.sessionLimit }),
+    // ADMIN_WARN_AFTER / ADMIN_EXPIRE_AFTER: administrators' sessions warn and end on their own clock (fixed at sign-in).
+    ...(config.adminPolicy ? { policyFor: (userId: string) => (users.get(userId)?.role === 'admin' ? config.adminPolicy! : undefined) } : {}),
+    deviceNotices: config.deviceNotices,
     canRevoke: (actor, target) => users.canRevoke(actor, target),
     ...(config.testClock ? { now: clock.now } : {}),
     // Push (GET /session/events) is on by default; on Redis, ends reach the streams of every demo process.

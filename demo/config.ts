@@ -34,6 +34,14 @@ export interface DemoConfig {
   maxSessions: number | null;
   /** `SESSION_LIMIT`: what a sign-in over `MAX_SESSIONS` does: `evict-oldest` (default), `deny` or `ask`. */
   sessionLimit: 'evict-oldest' | 'deny' | 'ask';
+  /**
+   * `ADMIN_WARN_AFTER` and `ADMIN_EXPIRE_AFTER`, seconds: the idle policy of
+   * administrators (each defaults to `WARN_AFTER` / `EXPIRE_AFTER`); `null`
+   * when neither is set (administrators on everyone's policy).
+   */
+  adminPolicy: { warnAfter: number; expireAfter: number } | null;
+  /** `DEVICE_NOTICES=0` turns new-device notices off; on by default. */
+  deviceNotices: boolean;
   /** `REDIS_URL`: registry and session data in Redis, shared by several processes. */
   redisUrl: string | undefined;
   /** `SESSION_SECRET`: comma-separated; the first signs, the rest still verify. */
@@ -145,6 +153,17 @@ function sessionLimit(env: NodeJS.ProcessEnv): DemoConfig['sessionLimit'] {
   throw new ConfigError(`SESSION_LIMIT must be one of ${SESSION_LIMITS.join(', ')}, got "${raw}".`);
 }
 
+/** The administrators' idle policy, checked like everyone's (WCAG 2.2.1: 20 s to respond). */
+function adminPolicy(env: NodeJS.ProcessEnv, warnAfter: number, expireAfter: number): DemoConfig['adminPolicy'] {
+  const given = (env.ADMIN_WARN_AFTER ?? '') !== '' || (env.ADMIN_EXPIRE_AFTER ?? '') !== '';
+  if (!given) return null;
+  const policy = { warnAfter: seconds(env, 'ADMIN_WARN_AFTER', warnAfter), expireAfter: seconds(env, 'ADMIN_EXPIRE_AFTER', expireAfter) };
+  if (policy.expireAfter - policy.warnAfter < 20) {
+    throw new ConfigError(`ADMIN_EXPIRE_AFTER (${policy.expireAfter}) must be at least 20 seconds after ADMIN_WARN_AFTER (${policy.warnAfter}).`);
+  }
+  return policy;
+}
+
 /** Reads and validates the configuration. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const production = env.NODE_ENV === 'production';
@@ -188,6 +207,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     singleSession: flag(env, 'SINGLE_SESSION'),
     logoutEverywhere: flag(env, 'LOGOUT_EVERYWHERE'),
     maxSessions: sessionCount(env),
+    adminPolicy: adminPolicy(env, warnAfter, expireAfter),
+    deviceNotices: env.DEVICE_NOTICES === undefined || env.DEVICE_NOTICES === '' ? true : flag(env, 'DEVICE_NOTICES'),
     sessionLimit: sessionLimit(env),
     redisUrl,
     secrets,

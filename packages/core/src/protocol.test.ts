@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseErrorBody, parsePingRequest, parsePingResponse } from './index.js';
+import { parseErrorBody, parsePingRequest, parsePingResponse, parsePushNotice } from './index.js';
 
 describe('parsePingRequest', () => {
   it('accepts a number of seconds, up to 366 days', () => {
@@ -44,5 +44,29 @@ describe('parseErrorBody', () => {
     expect(parseErrorBody({ error: 'session_expired', message: 'gone' })).toEqual({ error: 'session_expired', message: 'gone' });
     expect(parseErrorBody({ error: 'teapot' })).toBeNull();
     expect(parseErrorBody({ error: 'toString' })).toBeNull();
+  });
+});
+
+describe('device notices in the ping answer (issue 15)', () => {
+  const timing = { idleFor: 3, warnAfter: 30, expireAfter: 60, absoluteRemaining: null };
+  const notice = { publicId: 'a'.repeat(43), browser: 'Firefox 140', os: 'Windows 10', device: null, ago: 12 };
+
+  it('keeps well-formed notices', () => {
+    expect(parsePingResponse({ ...timing, notices: [notice] })).toEqual({ ok: true, value: { ...timing, notices: [notice] } });
+  });
+
+  it.each([
+    [[{ ...notice, publicId: 'not a tag!' }]],
+    [[{ ...notice, ago: -1 }]],
+    [[{ ...notice, browser: 'x'.repeat(65) }]],
+    [Array.from({ length: 6 }, () => notice)],
+    ['soon'],
+  ])('drops malformed notices %o but keeps the timing beside them', (notices) => {
+    expect(parsePingResponse({ ...timing, notices })).toEqual({ ok: true, value: timing });
+  });
+
+  it('parsePushNotice reads the data of a notice event', () => {
+    expect(parsePushNotice(notice)).toEqual({ ok: true, value: notice });
+    expect(parsePushNotice({ ...notice, ago: 'now' }).ok).toBe(false);
   });
 });

@@ -180,12 +180,9 @@ export function parsePingResponse(body: unknown): Parsed<PingResponse> {
   }
   if (session !== undefined && !isTag(session)) return bad('"session" is not a session tag.');
   if (user !== undefined && !isTag(user)) return bad('"user" is not a user tag.');
+  // Notices are an extra: a list that is not one is dropped, never a reason to distrust the timing beside it.
   const notices = (body as Record<string, unknown>).notices;
-  let parsedNotices: DeviceNoticeBody[] | undefined;
-  if (notices !== undefined) {
-    parsedNotices = parseNotices(notices) ?? undefined;
-    if (!parsedNotices) return bad('"notices" is not a list of device notices.');
-  }
+  const parsedNotices = notices === undefined ? undefined : (parseNotices(notices) ?? undefined);
   return {
     ok: true,
     value: {

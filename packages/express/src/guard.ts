@@ -26,8 +26,9 @@ export interface SessionGuard extends AccountActions {
   /** Enforcement on every request; mount after express-session. */
   middleware: RequestHandler;
   /**
-   * `POST /ping`, `GET /sessions`, `DELETE /sessions/:publicId`, `DELETE /sessions`, and the push
-   * stream `GET /events` (unless `push: false`); mount e.g. at `/session`.
+   * `POST /ping`, `GET /sessions`, `DELETE /sessions/:publicId`, `DELETE /sessions`, the push
+   * stream `GET /events` (unless `push: false`), and `POST /sessions/limit` (with
+   * `sessionLimit: 'ask'`); mount e.g. at `/session`.
    */
   router: Router;
   /** `POST /revoke` `{"userIds": [...]}`, behind `canRevoke`; mount e.g. at `/admin/sessions`. */
@@ -38,6 +39,9 @@ export interface SessionGuard extends AccountActions {
    * gets 503 `session_store_unavailable` with `Retry-After` and a log line; a
    * session that ended during the request (SessionEndedError, from
    * `passwordChanged` or `reauthenticated`) gets 401 or a redirect to sign in;
+   * a sign-in over `maxSessions` (SessionLimitError) gets 409 `session_limit`
+   * (with the sessions and a token under `'ask'`), and a refused completion
+   * (SessionLimitTokenError) its 4xx code;
    * any other error goes on to the app's own handler.
    */
   errorHandler: ErrorRequestHandler;

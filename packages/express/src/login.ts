@@ -49,6 +49,10 @@ export interface AccountActions {
    * data is not carried over), records the session in the registry and saves
    * it, then applies `singleSession`. Pass `sessionAuthHash` (the hash of the
    * credential that was checked) when the app uses `getSessionAuthHash`.
+   * Over `maxSessions` with `sessionLimit: 'deny'` or `'ask'` nothing is
+   * signed in and it throws `SessionLimitError` (`isSessionLimitError`;
+   * `guard.errorHandler` answers it 409 with `error.body`; with `'ask'` the
+   * body lists the sessions and carries the token for {@link completeSignIn}).
    *
    * @example
    * const { user, sessionAuthHash } = await users.verify(username, password);

@@ -177,6 +177,21 @@ describe("maxSessions with 'ask'", () => {
     expect(reasons().filter((r) => r === 'session_limit')).toEqual([]);
   });
 
+  it('past sessionLimitTokenTtl the token is refused and nothing changes, while the other sessions live on', async () => {
+    app = await startTestApp({ guard: { maxSessions: 1, sessionLimit: 'ask', sessionLimitTokenTtl: 20 } });
+    const laptop = app.agent();
+    await login(laptop, 'alice').expect(200);
+    const tablet = app.agent();
+    const asked = (await login(tablet, 'alice', UA.tablet).expect(409)).body as Asked;
+    app.clock.advance(21);
+    await limitPost(tablet, { token: asked.token, end: [asked.sessions[0]!.publicId] }).expect(400, /session_limit_token_invalid/);
+    await laptop.get('/api/me').expect(200);
+    await tablet.get('/api/me').expect(401);
+    expect(await app.registry.list('alice')).toHaveLength(1);
+    expect(reasons()).toEqual([]);
+    await expect(app.rebuildGuard({ sessionLimitTokenTtl: -1 })).rejects.toThrow(/sessionLimitTokenTtl/);
+  });
+
   it("another user's session cannot be ended with the token (404, nothing changes, the token stays usable)", async () => {
     const { tablet, asked } = await overLimit();
     const bob = app.agent();

@@ -6,7 +6,7 @@
  * server, sharded channels (SSUBSCRIBE/SPUBLISH) on a local three-master
  * Cluster; node-redis and ioredis, v5 and v6.
  */
-import { parsePushClosed, parsePushEnded, type SseEvent } from '@sessionguard/core';
+import { parsePushClosed, parsePushEnded, parsePushNotice, type SseEvent } from '@sessionguard/core';
 import session from 'express-session';
 import { Cluster as IoCluster, Redis as IoRedis } from 'ioredis';
 import { Cluster as IoCluster6, Redis as IoRedis6 } from 'ioredis6';
@@ -15,6 +15,7 @@ import { createClient as createClient6, createCluster as createCluster6 } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndChannel } from '../../packages/express/src/end-channel.js';
 import { createRedisEndChannel, createRedisRegistry, type AnyRedisEndChannelClient } from '../../packages/express/src/redis/index.js';
+import type { SessionGuardOptions } from '../../packages/express/src/options.js';
 import { startTestApp, type TestApp } from '../../packages/express/src/test-app.js';
 import { openStream, type TestStream } from '../../packages/express/src/test-sse-client.js';
 import { deleteKeysUnder, uniquePrefix, type AnyTestClient } from '../support/redis-registry-harness.js';
@@ -31,7 +32,7 @@ interface Connected {
 const data = (event: SseEvent) => JSON.parse(event.data) as unknown;
 
 /** Two "processes" on one Redis: each its own client, registry, end channel, guard and HTTP server. */
-async function twoProcesses(connect: () => Promise<Connected>, label: string) {
+async function twoProcesses(connect: () => Promise<Connected>, label: string, guard: Partial<SessionGuardOptions> = {}) {
   const prefix = uniquePrefix(`push-${label}`);
   const store = new session.MemoryStore();
   const made: Array<{ app: TestApp; channel: EndChannel; connected: Connected }> = [];
@@ -43,7 +44,7 @@ async function twoProcesses(connect: () => Promise<Connected>, label: string) {
       startAt: Date.now(),
       wrapRegistry: () => registry,
       sessionOptions: { store },
-      guard: { push: { channel } },
+      guard: { ...guard, push: { channel } },
     });
     made.push({ app, channel, connected });
   }
@@ -54,7 +55,7 @@ async function twoProcesses(connect: () => Promise<Connected>, label: string) {
     connections: made.map((entry) => entry.connected),
     async signIn(app: TestApp, username: string) {
       const res = await app.request().post('/login').send({ username }).expect(200);
-      return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+      return (res.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith('connect.sid='))!.split(';')[0]!;
     },
     async open(app: TestApp, cookie: string) {
       const stream = await openStream(app.origin, cookie);
@@ -135,6 +136,32 @@ describe('push across two processes on one Redis server (plain pub/sub)', () => 
       const stream = await pair.open(pair.b, cookie);
       await pair.a.request().post('/password').set('Cookie', cookie).send({ hash: 'new' }).expect(200);
       expect(parsePushClosed(data(await stream.next('closed')))).toEqual({ ok: true, value: { reason: 'recheck' } });
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  it("a sign-in from a new device on one process reaches the user's stream on the other as event: notice", async () => {
+    const pair = await twoProcesses(
+      async () => {
+        const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
+        client.on('error', () => {});
+        await client.connect();
+        return { client: client as never, close: () => client.close() };
+      },
+      'notice',
+      { deviceNotices: true },
+    );
+    try {
+      const laptop = await pair.signIn(pair.a, 'alice');
+      const stream = await pair.open(pair.b, laptop);
+      // Another browser (no device cookie) signs in on process a.
+      const phone = await pair.signIn(pair.a, 'alice');
+      const phoneSession = (await pair.a.request().get('/api/me').set('Cookie', phone).expect(200)).body.publicId as string;
+      expect(parsePushNotice(data(await stream.next('notice')))).toMatchObject({ ok: true, value: { publicId: phoneSession } });
+      // Told once: the laptop's next ping has nothing more.
+      const answer = await pair.b.request().post('/session/ping').set('Cookie', laptop).set('X-SessionGuard', '1').send({ idleFor: 0 }).expect(200);
+      expect(answer.body.notices).toBeUndefined();
     } finally {
       await pair.stop();
     }

@@ -77,3 +77,21 @@ describe('the timing policy per user on the push stream', () => {
     expect(parsePushSession(JSON.parse((await alice.next('session')).data))).toMatchObject({ ok: true, value: { warnAfter: 30, expireAfter: 60 } });
   });
 });
+
+describe("new-device notices with the app's own login (getUserId, Passport)", () => {
+  it('a Passport sign-in gets the device cookie and newDevice; signing in again from the same browser is a known device', async () => {
+    const { startPassportApp } = await import('./passport-test-app.js');
+    const passport = await startPassportApp({ guard: { deviceNotices: true } });
+    try {
+      const browser = passport.agent();
+      const first = await passport.signIn(browser, 'alice').expect(200);
+      expect(((first.headers['set-cookie'] as unknown as string[]) ?? []).some((line) => line.startsWith('sessionguard.device='))).toBe(true);
+      await passport.signIn(passport.agent(), 'alice').expect(200);
+      await passport.signIn(browser, 'alice').expect(200);
+      const created = passport.events.filter((entry) => entry.name === 'session.created').map((entry) => (entry.event as { newDevice?: boolean }).newDevice);
+      expect(created).toEqual([true, true, false]);
+    } finally {
+      await passport.close();
+    }
+  });
+});

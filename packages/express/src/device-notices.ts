@@ -59,8 +59,15 @@ export async function noticeNewDevice(ctx: GuardContext, req: Request, record: S
   const { registry, options } = ctx;
   if (!config || !registry.rememberDevice) return null;
   const given = readCookie(req, config.cookieName);
-  const deviceId = given && DEVICE_ID.test(given) ? given : randomBytes(32).toString('base64url');
-  req.res?.cookie(config.cookieName, deviceId, {
+  const hasCookie = given !== null && DEVICE_ID.test(given);
+  const res = req.res;
+  // A sign-in seen only as the response ends (an app's own login saving late) may find its headers sent: a
+  // browser whose cookie cannot be set would be a "new device" at every sign-in, so it is not judged at all.
+  if (!res || res.headersSent) {
+    if (!hasCookie) return null;
+  }
+  const deviceId = hasCookie && given ? given : randomBytes(32).toString('base64url');
+  if (res && !res.headersSent) res.cookie(config.cookieName, deviceId, {
     httpOnly: true,
     secure: sessionCookieSecure(req),
     sameSite: 'lax',

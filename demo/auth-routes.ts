@@ -55,15 +55,14 @@ function renderSessionChoice(res: Response, { next, sessions, token }: { next: s
   <p id="limit-explain">End one of these sessions to finish signing in here. You will not need your password again.</p>
   <ul class="session-list">
     ${sessions.map(
-      (session) => html`
+      (session, index) => html`
     <li>
-      <span>${session.browser ?? 'Unknown browser'} on ${session.os ?? 'an unknown system'}${session.device ? html` (${session.device})` : ''}</span>,
-      <span>last active ${when(session.lastActivity)}</span>
+      <span id="limit-session-${index}">${session.browser ?? 'Unknown browser'} on ${session.os ?? 'an unknown system'}${session.device ? html` (${session.device})` : ''}, last active ${when(session.lastActivity)}</span>
       <form method="post" action="/login/limit" class="inline">
         <input type="hidden" name="token" value="${token}">
         <input type="hidden" name="end" value="${session.publicId}">
         ${next && html`<input type="hidden" name="next" value="${next}">`}
-        <button type="submit" aria-describedby="limit-explain">End session</button>
+        <button type="submit" aria-describedby="limit-session-${index}">End session</button>
       </form>
     </li>`,
     )}

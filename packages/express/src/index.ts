@@ -12,6 +12,7 @@ export { passportUserId } from './passport-user-id.js';
 export { defaultIsApiRequest } from './api-request.js';
 export { MIN_SECRET_LENGTH, type RateLimitOptions, type SessionGuardOptions, type UserPolicy } from './options.js';
 export type { MaxSessions, PushOptions, PushTimers, SessionLimitBehavior } from './options.js';
+export type { DeviceNoticeOptions, PerUser, TimingOverride } from './options.js';
 export type { EndChannel, EndChannelListener, EndNotice } from './end-channel.js';
 export type { AccountActions, LoginOptions, RevokeUserOptions } from './login.js';
 export type {
@@ -47,3 +48,5 @@ export { isSessionLimitTokenError, SessionLimitTokenError } from './session-limi
 export { failClosedStore, type FailClosedStoreOptions } from './fail-closed-store.js';
 export { createMemoryRegistry, type MemoryRegistryOptions } from './registry/memory-registry.js';
 export type { SessionRecord, SessionRecordPatch, SessionRef, SessionRegistry, TouchLimits } from './registry/types.js';
+export type { LimitedCreateResult, RememberDeviceOptions, SessionLimit, SessionNotice, SessionTimingPolicy } from './registry/types.js';
+export { MAX_NOTICES_PER_SESSION } from './registry/types.js';

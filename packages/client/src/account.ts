@@ -5,6 +5,7 @@ import type { LogoutResult, SignInResult } from './guard-state.js';
 import type { MachineEvent } from './machine.js';
 import type { ResolvedOptions } from './options.js';
 import { endFromResponse } from './ping.js';
+import type { SessionLimitKeeper } from './session-limit.js';
 
 /** The requests to the app's own account endpoints; their answers become machine events. */
 export interface Account {
@@ -27,7 +28,8 @@ export function createAccount(
   absolute: (url: string) => string,
   csrf: AppCsrf,
   dispatch: (event: MachineEvent) => void,
-): Account {
+  limit: () => SessionLimitKeeper,
+): Account & { signedIn(response: Response, username: string): Promise<void> } {
   /** POSTs `json` to the endpoint of option `option`, with the app's CSRF `token`; `null` when unreachable. */
   const send = async (option: 'signInUrl' | 'reauthenticateUrl', json: object, token: () => Promise<string | null>): Promise<Response | null> => {
     const url = o[option];
@@ -43,7 +45,14 @@ export function createAccount(
     const body: unknown = await response.json().catch(() => null);
     return [body, tokenOf(body) ?? (await csrf.fetchToken().catch(() => null))];
   };
+  /** A sign-in succeeded (`signIn()`, or `endSessionsAndSignIn()`): the same event and CSRF token refresh either way. */
+  const signedIn = async (response: Response, username: string): Promise<void> => {
+    const [body, token] = await freshToken(response);
+    const name = (body as { username?: unknown } | null)?.username;
+    dispatch({ type: 'signed-in', username: typeof name === 'string' ? name : username, csrfToken: token });
+  };
   return {
+    signedIn,
     async logout() {
       let status: number | null = 204;
       if (o.logoutUrl) {
@@ -61,10 +70,9 @@ export function createAccount(
       // A session-bound token (csrf-sync) ended with the session: the fresh anonymous session's comes from tokenUrl.
       const response = await send('signInUrl', { username, password }, async () => (await csrf.fetchToken()) ?? csrf.read());
       if (!response) return 'unreachable';
-      if (!response.ok) return failure(response.status);
-      const [body, token] = await freshToken(response);
-      const name = (body as { username?: unknown } | null)?.username;
-      dispatch({ type: 'signed-in', username: typeof name === 'string' ? name : username, csrfToken: token });
+      limit().clear();
+      if (!response.ok) return (await limit().read(response, username)) ? 'session-limit' : failure(response.status);
+      await signedIn(response, username);
       return 'ok';
     },
     async reauthenticate(password) {

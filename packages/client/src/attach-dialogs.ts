@@ -1,10 +1,12 @@
 import { SessionGuardConfigError } from '@sessionguard/core';
 import type { DialogHandle } from './dialog-base.js';
+import { createDeviceNoticesView } from './device-notices-view.js';
 import type { GuardState } from './guard-state.js';
 import type { SessionGuard } from './guard.js';
 import { createLiveRegion, type LiveRegion } from './live-region.js';
 import { showNotice } from './notice.js';
 import { preserveFields } from './preserve-fields.js';
+import { openSessionLimitDialog } from './session-limit-dialog.js';
 import { openSignInDialog } from './sign-in-dialog.js';
 import { openStepUpDialog } from './step-up-dialog.js';
 import { en, type SessionGuardStrings } from './strings.js';
@@ -47,17 +49,22 @@ export interface DialogOptions {
 }
 
 /** Which dialog a state shows, if any. */
-export type DialogKind = 'warning' | 'expired' | 'revoked' | 'step-up';
+export type DialogKind = 'warning' | 'expired' | 'revoked' | 'step-up' | 'session-limit';
 
 /**
  * The built-in dialog for `state`: the warning, the expiry or signed-out
  * dialog with sign-in in place, or the step-up dialog. None while active, for
  * `anonymous`, and after a deliberate sign-out (the tab goes to the login
  * page; without `loginPageUrl`, the other tabs show the signed-out dialog).
+ * In the sign-in dialog's place, after a sign-in over the server's session
+ * limit, the session-limit dialog.
  */
-export function dialogFor({ status, reason, stepUp }: GuardState, loginPageUrl: string | null): DialogKind | null {
-  if (status === 'warning' || status === 'expired' || status === 'revoked') return status;
-  if (status === 'signed-out') return reason === 'unauthenticated' || (reason === 'signed-out-elsewhere' && !loginPageUrl) ? 'revoked' : null;
+export function dialogFor({ status, reason, stepUp, sessionLimit }: GuardState, loginPageUrl: string | null): DialogKind | null {
+  if (status === 'warning') return status;
+  if (status === 'expired' || status === 'revoked') return sessionLimit ? 'session-limit' : status;
+  if (status === 'signed-out') {
+    return reason === 'unauthenticated' || (reason === 'signed-out-elsewhere' && !loginPageUrl) ? (sessionLimit ? 'session-limit' : 'revoked') : null;
+  }
   return stepUp && status === 'active' ? 'step-up' : null;
 }
 
@@ -92,6 +99,7 @@ export function attachDialogs(guard: SessionGuard, options: DialogOptions = {}):
   const loginPageUrl = options.loginPageUrl === undefined ? g.loginPageUrl : options.loginPageUrl;
   const preserved = options.preserve === false ? null : preserveFields(guard);
   let kind: DialogKind | null = null;
+  let limitShown: GuardState['sessionLimit'] = null;
   let dialog: DialogHandle | null = null;
   let live: LiveRegion | null = null;
   let removeStyles: (() => void) | null = null;
@@ -106,8 +114,18 @@ export function attachDialogs(guard: SessionGuard, options: DialogOptions = {}):
     if (loginPageUrl) g.location.assign(`${loginPageUrl}${loginPageUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(here)}`);
     else g.location.reload();
   };
-  const open = (next: DialogKind): DialogHandle => {
+  /** Says `text` in the live region; a region just added waits a moment, so screen readers notice the change. */
+  const say = (text: string): void => {
+    if (live) return live.say(text);
+    const region = (live = createLiveRegion(doc));
+    clock.setTimeout(() => region.say(text), 100);
+  };
+  const notices = createDeviceNoticesView(doc, strings, locale, say, guard.endNoticeSession, guard.dismissNotice);
+  const open = (next: DialogKind, state: GuardState): DialogHandle => {
     removeStyles = injectStyles(doc, nonce);
+    if (next === 'session-limit') {
+      return openSessionLimitDialog(doc, strings, locale, (limitShown = state.sessionLimit)!, guard.endSessionsAndSignIn, guard.cancelSessionLimit);
+    }
     if (next === 'step-up') return openStepUpDialog(doc, strings, guard.reauthenticate, guard.cancelStepUp);
     if (next !== 'warning') return openSignInDialog(doc, strings, next === 'expired', username, g.signInUrl ? guard.signIn : null, goToLoginPage);
     live ??= createLiveRegion(doc);
@@ -117,13 +135,16 @@ export function attachDialogs(guard: SessionGuard, options: DialogOptions = {}):
     const next = dialogFor(state, g.loginPageUrl);
     // Signed out after all: a "could not sign out" from before is no longer true.
     if (state.status === 'signed-out') closeNotice();
-    if (next === kind) return;
+    if (state.notices.length) removeStyles = injectStyles(doc, nonce);
+    notices.show(state.notices);
+    // A new list (the places were taken meanwhile) redraws the session-limit dialog.
+    if (next === kind && (next !== 'session-limit' || state.sessionLimit === limitShown)) return;
     dialog?.close();
     dialog = null;
     kind = next;
     if (!next) return;
     closeNotice();
-    dialog = open(next);
+    dialog = open(next, state);
   };
   const stopNotice = guard.on('logout-failed', () => {
     closeNotice();
@@ -138,6 +159,7 @@ export function attachDialogs(guard: SessionGuard, options: DialogOptions = {}):
     dialog?.close();
     dialog = null;
     closeNotice();
+    notices.remove();
     live?.remove();
     live = null;
     removeStyles?.();

@@ -35,7 +35,75 @@ export interface GuardState {
   held: number;
   /** A request was answered 403 `reauthentication_required`: it waits for {@link SessionGuard.reauthenticate}. */
   stepUp: boolean;
+  /**
+   * The last `signIn()` went over the server's session limit (409
+   * `session_limit`): nothing is signed in. `canChoose`: the server lets the
+   * user end some of `sessions` to sign in ({@link SessionGuard.endSessionsAndSignIn});
+   * `false` (`sessionLimit: 'deny'`): only a sign-out elsewhere makes room.
+   * `null` otherwise, and once the session is live again.
+   */
+  sessionLimit: SessionLimitState | null;
+  /** Sign-ins of this user from new devices, oldest first, shared by the open tabs until dismissed in one of them. */
+  notices: readonly DeviceNotice[];
 }
+
+/** The guard's methods for the session limit and the new-device notices (part of `SessionGuard`). */
+export interface LimitsAndNotices {
+  /** After `signIn()` answered `session-limit`: ends the sessions of `publicIds` (from `state.sessionLimit`) and signs in, without the password. */
+  endSessionsAndSignIn(publicIds: readonly string[]): Promise<SessionLimitResult>;
+  /** Forgets `state.sessionLimit` (the user would rather not end a session): the sign-in form again. */
+  cancelSessionLimit(): void;
+  /** Removes the notice of `publicId` from `state.notices`, in every tab. */
+  dismissNotice(publicId: string): void;
+  /** Ends the session a notice is about (`DELETE <baseUrl>/sessions/:publicId` through `guard.fetch`), then dismisses it. */
+  endNoticeSession(publicId: string): Promise<EndSessionResult>;
+}
+
+/** See {@link GuardState.sessionLimit}. */
+export interface SessionLimitState {
+  /** The user's other sessions, the most recently active first (empty for `deny`). */
+  sessions: readonly OtherSession[];
+  canChoose: boolean;
+}
+
+/** One of the user's other sessions, as the session-limit answer lists it. */
+export interface OtherSession {
+  publicId: string;
+  /** e.g. `Firefox 140`; `null` when unknown. */
+  browser: string | null;
+  /** e.g. `Windows 10`; `null` when unknown. */
+  os: string | null;
+  /** e.g. `desktop`; `null` when unknown. */
+  device: string | null;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms. */
+  lastActivity: number;
+}
+
+/** A sign-in from a new device (`GuardState.notices`). */
+export interface DeviceNotice {
+  /** The public id of that session: {@link SessionGuard.endNoticeSession} ends it. */
+  publicId: string;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  /** When it signed in (epoch ms, this device's clock). */
+  at: number;
+}
+
+/**
+ * What `endSessionsAndSignIn()` did: `ok`, the chosen sessions ended and this
+ * page is signed in; `invalid`, the server no longer accepts the token (used,
+ * expired): sign in again; `not-found`, none of them is a live session any
+ * more (nothing ended; choose again); `session-limit`, the places were taken
+ * meanwhile: a new list is in `sessionLimit`; `unreachable`, no answer or a
+ * 5xx; `failed`, anything else.
+ */
+export type SessionLimitResult = 'ok' | 'invalid' | 'not-found' | 'session-limit' | 'unreachable' | 'failed';
+
+/** What `endNoticeSession()` did: `ok` (ended, or already over: the notice is dismissed), `unreachable`, `failed`. */
+export type EndSessionResult = 'ok' | 'unreachable' | 'failed';
 
 /**
  * What `logout()` did: `ok`, signed out (the server answered 2xx, or 401: it
@@ -48,9 +116,11 @@ export type LogoutResult = 'ok' | 'refused' | 'unreachable';
 /**
  * Outcome of `signIn()` or `reauthenticate()`: `ok`; `invalid`, the server
  * answered 401 (wrong username or password); `unreachable`, no answer or a
- * 5xx; `failed`, any other answer (a 403 for a stale CSRF token, say).
+ * 5xx; `failed`, any other answer (a 403 for a stale CSRF token, say);
+ * `session-limit` (`signIn()` only), the server answered 409
+ * `session_limit`: see {@link GuardState.sessionLimit}.
  */
-export type SignInResult = 'ok' | 'invalid' | 'unreachable' | 'failed';
+export type SignInResult = 'ok' | 'invalid' | 'unreachable' | 'failed' | 'session-limit';
 
 /** Events of {@link SessionGuard.on} and what their handlers receive. */
 export interface GuardEvents {

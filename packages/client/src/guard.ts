@@ -2,14 +2,16 @@ import { createAccount, type Account } from './account.js';
 import { activity$, countsDuringWarning } from './activity.js';
 import { createApi } from './api.js';
 import { createAppCsrf } from './csrf.js';
-import type { Ended, GuardEvents, GuardState } from './guard-state.js';
+import type { Ended, GuardEvents, GuardState, LimitsAndNotices } from './guard-state.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
 import { createLeader } from './leader.js';
-import { initialState, publicState, transition, wantsStream, type Effect, type MachineEvent } from './machine.js';
+import { createNoticeBoard, endNoticeSession } from './notice-board.js';
+import { initialState, isEnded, publicState, transition, wantsStream, type Effect, type MachineEvent } from './machine.js';
 import type { Observable } from './observable.js';
 import { resolveOptions, type ResolvedOptions, type SessionGuardOptions } from './options.js';
 import { sendPing } from './ping.js';
 import { createPushStream } from './push-stream.js';
+import { createSessionLimit } from './session-limit.js';
 import { safely } from './safely.js';
 import { createStateStore } from './state-store.js';
 import { createTabChannel } from './tab-channel.js';
@@ -22,7 +24,7 @@ import { wake$ } from './wake.js';
  * nothing; `attachDialogs` (`@sessionguard/client/ui`) or the app's own UI
  * shows what `state` says.
  */
-export interface SessionGuard extends GuardHttp, Account {
+export interface SessionGuard extends GuardHttp, Account, LimitsAndNotices {
   /** The state now, then on every change (rxjs: `from(guard.state$)`); completes on `destroy()`. */
   readonly state$: Observable<GuardState>;
   /** The current state (the same object until something changes). */
@@ -72,12 +74,18 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const pingUrl = absolute(`${base}/ping`);
   // The leader tab's stream of session ends; the machine says when this tab should hold it.
   const push = o.push
-    ? createPushStream({ url: absolute(`${base}/events`), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }) })
+    ? createPushStream({ url: absolute(`${base}/events`), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
     : null;
   const csrf = createAppCsrf(o, api, absolute, baseFetch);
 
   let state = initialState(o, clock.now(), leader.isLeader);
-  const store = createStateStore(publicState(state));
+  // Notices and the session limit are no part of the session's logic: they are published beside it.
+  const publish = (): void => {
+    if (!isEnded(state)) limit.clear();
+    store.set({ ...publicState(state), sessionLimit: isEnded(state) ? limit.state : null, notices: board.notices });
+  };
+  const board = createNoticeBoard((message) => channel.post(message), publish);
+  const store = createStateStore({ ...publicState(state), sessionLimit: null, notices: [] });
   const timers = createTimerRunner(clock, (name) => dispatch({ type: 'timer', name }));
   const handlers: { [E in keyof GuardEvents]?: Set<(detail: GuardEvents[E]) => void> } = {};
   const waiters: ((retry: boolean) => void)[] = [];
@@ -86,7 +94,10 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   const run = (effect: Effect): void => {
     if (effect.type === 'ping') {
-      void sendPing(api, pingUrl, effect.idleFor).then((result) => dispatch({ type: 'answer', result, sentAt: effect.sentAt }));
+      void sendPing(api, pingUrl, effect.idleFor).then((result) => {
+        if (result && typeof result === 'object' && result.notices) board.add(result.notices, clock.now());
+        dispatch({ type: 'answer', result, sentAt: effect.sentAt });
+      });
     } else if (effect.type === 'post') channel.post(effect.message);
     else if (effect.type === 'emit') {
       for (const handler of handlers[effect.event] ?? []) safely(() => handler((effect.detail ?? store.get()) as never));
@@ -109,7 +120,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
         state = step.state;
         timers.sync(state.timers);
         push?.want(wantsStream(state));
-        store.set(publicState(state));
+        publish();
         for (const effect of step.effects) if (!destroyed) safely(() => run(effect));
       }
     } finally {
@@ -125,7 +136,8 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     return state.held > before ? new Promise((resolve) => waiters.push(resolve)) : Promise.resolve(false);
   };
   const guardHttp = createGuardHttp(csrf.fetch, hold, win.location.href);
-  const account = createAccount(o, api, absolute, csrf, dispatch);
+  const { signedIn, ...account } = createAccount(o, api, absolute, csrf, dispatch, () => limit);
+  const limit = createSessionLimit(api, absolute(`${base}/sessions/limit`), csrf, signedIn, publish);
 
   const onSubmit = (event: Event): void => {
     if ((event.target as Element | null)?.hasAttribute?.(LOGOUT_ATTRIBUTE)) dispatch({ type: 'logout-form' });
@@ -135,7 +147,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
       dispatch({ type: 'activity', at }),
     ).unsubscribe,
     wake$(win).subscribe((type) => dispatch({ type: 'wake', online: type === 'online' })).unsubscribe,
-    channel.subscribe((message) => dispatch({ type: 'message', message })),
+    channel.subscribe((message) => (board.receive(message), dispatch({ type: 'message', message }))),
     leader.subscribe((isLeader) => dispatch({ type: 'leader', isLeader })),
     () => doc.removeEventListener('submit', onSubmit, true),
   ];
@@ -159,6 +171,10 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     extend: () => dispatch({ type: 'extend' }),
     cancelStepUp: () => dispatch({ type: 'cancel-step-up' }),
     ...account,
+    endSessionsAndSignIn: (publicIds) => limit.endAndSignIn(publicIds),
+    cancelSessionLimit: () => limit.clear(),
+    dismissNotice: (publicId) => board.dismiss(publicId),
+    endNoticeSession: (publicId) => endNoticeSession(board, guardHttp.fetch, absolute(`${base}/sessions`), publicId),
     // A getter: the ky instance is built on first use, and a script tag (which carries no ky) only fails if it is used.
     get http() {
       return guardHttp.http;

@@ -8,7 +8,21 @@
  */
 export { createSessionGuard, LOGOUT_ATTRIBUTE } from './guard.js';
 export type { SessionGuard } from './guard.js';
-export type { Ended, EndReason, GuardEvents, GuardState, GuardStatus, LogoutResult, SignInResult } from './guard-state.js';
+export type {
+  DeviceNotice,
+  Ended,
+  EndReason,
+  EndSessionResult,
+  GuardEvents,
+  GuardState,
+  GuardStatus,
+  LimitsAndNotices,
+  LogoutResult,
+  OtherSession,
+  SessionLimitResult,
+  SessionLimitState,
+  SignInResult,
+} from './guard-state.js';
 export type { CsrfOptions } from './csrf.js';
 export type { ResolvedOptions, SessionGuardOptions } from './options.js';
 export type { GuardHttp } from './http.js';

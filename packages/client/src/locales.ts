@@ -24,6 +24,20 @@ export const fr: SessionGuardStrings = {
   continue: 'Continuer',
   cancel: 'Annuler',
   invalidPassword: 'Le mot de passe est incorrect.',
+  sessionLimitTitle: 'Vous êtes connecté sur trop d’appareils',
+  sessionLimitBody: 'Pour vous connecter ici, fermez l’une de vos autres sessions.',
+  sessionLimitDenied: 'Pour vous connecter ici, déconnectez-vous d’abord sur l’un de vos autres appareils.',
+  sessionDescription: '{browser} sur {os}, {device}',
+  lastActive: 'Dernière activité : {time}',
+  endSession: 'Fermer la session',
+  back: 'Retour',
+  sessionAlreadyEnded: 'Cette session est déjà fermée. Choisissez-en une autre ou revenez en arrière.',
+  unknownBrowser: 'Navigateur inconnu',
+  unknownOs: 'système inconnu',
+  unknownDevice: 'appareil inconnu',
+  newSignIn: 'Nouvelle connexion : {browser} sur {os}, {time}',
+  endThatSession: 'Fermer cette session',
+  endSessionFailed: 'La session n’a pas pu être fermée. Veuillez réessayer.',
 };
 
 /** German. */
@@ -50,6 +64,20 @@ export const de: SessionGuardStrings = {
   continue: 'Weiter',
   cancel: 'Abbrechen',
   invalidPassword: 'Das Passwort ist falsch.',
+  sessionLimitTitle: 'Sie sind auf zu vielen Geräten angemeldet',
+  sessionLimitBody: 'Um sich hier anzumelden, beenden Sie eine Ihrer anderen Sitzungen.',
+  sessionLimitDenied: 'Um sich hier anzumelden, melden Sie sich zuerst auf einem Ihrer anderen Geräte ab.',
+  sessionDescription: '{browser} auf {os}, {device}',
+  lastActive: 'Zuletzt aktiv: {time}',
+  endSession: 'Sitzung beenden',
+  back: 'Zurück',
+  sessionAlreadyEnded: 'Diese Sitzung ist bereits beendet. Wählen Sie eine andere oder gehen Sie zurück.',
+  unknownBrowser: 'Unbekannter Browser',
+  unknownOs: 'unbekanntem System',
+  unknownDevice: 'unbekanntes Gerät',
+  newSignIn: 'Neue Anmeldung: {browser} auf {os}, {time}',
+  endThatSession: 'Diese Sitzung beenden',
+  endSessionFailed: 'Die Sitzung konnte nicht beendet werden. Bitte versuchen Sie es erneut.',
 };
 
 /** The shipped translations, by language subtag. */

@@ -158,7 +158,7 @@ export const release = (c: Step, retry: boolean): void => {
 };
 
 /** What the app sees of `state`. */
-export function publicState(state: MachineState): GuardState {
+export function publicState(state: MachineState): Omit<GuardState, 'sessionLimit' | 'notices'> {
   const { status, view, reason, held, stepUp } = state;
   return { status, warnAt: view?.warnAt ?? null, expiresAt: view?.expiresAt ?? null, reason, held, stepUp };
 }

@@ -9,7 +9,7 @@ import { phaseAt } from './session-view.js';
 /** How long after a pushed end the leader asks the server whether this page's cookie names a newer session. */
 export const CONFIRM_MS = 100;
 
-export { initialState, publicState, wantsStream } from './machine-state.js';
+export { initialState, isEnded, publicState, wantsStream } from './machine-state.js';
 export type { Effect, MachineConfig, MachineEvent, MachineState, TimerName } from './machine-state.js';
 
 /**

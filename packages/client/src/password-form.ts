@@ -62,7 +62,8 @@ export function passwordForm(
       .catch((): SignInResult => 'failed')
       .then((result) => {
         go.disabled = false;
-        if (result === 'ok') return;
+        // `session-limit`: the dialog shows the user's sessions in the form's place.
+        if (result === 'ok' || result === 'session-limit') return;
         password.value = '';
         if (result === 'invalid') showError(invalid, true);
         else showError(result === 'unreachable' ? strings.unreachable : strings.signInFailed, false);

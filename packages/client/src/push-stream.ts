@@ -1,4 +1,4 @@
-import { createSseParser, parsePushClosed, parsePushEnded, parsePushSession, PUSH_EVENTS } from '@sessionguard/core';
+import { createSseParser, parsePushClosed, parsePushEnded, parsePushNotice, parsePushSession, PUSH_EVENTS, type DeviceNoticeBody } from '@sessionguard/core';
 import type { Clock } from './clock.js';
 import type { Ended } from './guard-state.js';
 import { endFromResponse } from './ping.js';
@@ -28,6 +28,8 @@ export interface PushStreamOptions {
   random?: () => number;
   /** The server said the session ended: an `ended` event (with its session tag), or a 401 refusal naming the end. */
   onEnded(end: Ended, session: string | undefined): void;
+  /** A `notice` event: the user signed in from a new device. */
+  onNotice?(notice: DeviceNoticeBody): void;
 }
 
 const parseJson = (text: string): unknown => {
@@ -100,6 +102,9 @@ export function createPushStream(options: PushStreamOptions): PushStream {
         } else if (event === PUSH_EVENTS.ended) {
           const ended = parsePushEnded(parseJson(data));
           if (ended.ok) finish({ kind: 'ended', end: ended.value.code === 'session_expired' ? 'expired' : 'revoked', session: ended.value.session });
+        } else if (event === PUSH_EVENTS.notice) {
+          const notice = parsePushNotice(parseJson(data));
+          if (notice.ok) options.onNotice?.(notice.value);
         } else if (event === PUSH_EVENTS.closed) {
           const why = parsePushClosed(parseJson(data));
           if (why.ok) finish({ kind: 'closed', reason: why.value.reason });

@@ -39,7 +39,8 @@ export function viewFromPing(answer: PingResponse, sentAt: number): SessionView 
   const expiresAt = Math.min(idleEnd, absoluteEnd);
   const lead = Math.max(MIN_WARNING_SECONDS, answer.expireAfter - answer.warnAfter) * 1000;
   // The policy and the tags as they are; the relative times are what the timestamps replace.
-  const { idleFor, absoluteRemaining, ...kept } = answer;
+  // Notices are not the session's: the guard shows them apart (and tabs would otherwise pass them on with every view).
+  const { idleFor, absoluteRemaining, notices, ...kept } = answer;
   return { ...kept, at: sentAt, warnAt: expiresAt - lead, expiresAt, ...(absoluteEnd <= idleEnd && { absolute: true }) };
 }
 

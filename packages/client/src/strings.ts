@@ -35,6 +35,32 @@ export interface SessionGuardStrings {
   cancel: string;
   /** Shown when the step-up endpoint refuses the password. */
   invalidPassword: string;
+  /** The sign-in dialog over the server's session limit (409 `session_limit`). */
+  sessionLimitTitle: string;
+  /** With the user's sessions listed (`sessionLimit: 'ask'`). */
+  sessionLimitBody: string;
+  /** Without (`sessionLimit: 'deny'`). */
+  sessionLimitDenied: string;
+  /** A listed session: `{browser}`, `{os}`, `{device}`. */
+  sessionDescription: string;
+  /** Its last activity; holds `{time}` (a date and time). */
+  lastActive: string;
+  /** Each listed session's button (described by its session). */
+  endSession: string;
+  /** Back to the sign-in form. */
+  back: string;
+  /** `End session` found the session over already. */
+  sessionAlreadyEnded: string;
+  /** Written for a `browser`, `os` or `device` the server could not tell. */
+  unknownBrowser: string;
+  unknownOs: string;
+  unknownDevice: string;
+  /** The new-device notice: `{browser}`, `{os}`, `{time}` (a date and time). */
+  newSignIn: string;
+  /** Its button that ends that session. */
+  endThatSession: string;
+  /** Shown when ending it did not work. */
+  endSessionFailed: string;
 }
 
 /** English. */
@@ -61,6 +87,20 @@ export const en: SessionGuardStrings = {
   continue: 'Continue',
   cancel: 'Cancel',
   invalidPassword: 'The password is not correct.',
+  sessionLimitTitle: 'You are signed in on too many devices',
+  sessionLimitBody: 'To sign in here, end one of your other sessions.',
+  sessionLimitDenied: 'To sign in here, sign out on one of your other devices first.',
+  sessionDescription: '{browser} on {os}, {device}',
+  lastActive: 'Last active {time}',
+  endSession: 'End session',
+  back: 'Back',
+  sessionAlreadyEnded: 'That session has ended already. Choose another or go back.',
+  unknownBrowser: 'Unknown browser',
+  unknownOs: 'unknown system',
+  unknownDevice: 'unknown device',
+  newSignIn: 'New sign-in: {browser} on {os}, {time}',
+  endThatSession: 'End that session',
+  endSessionFailed: 'Could not end that session. Please try again.',
 };
 
 /**
@@ -75,6 +115,16 @@ export function formatDuration(locale: string, seconds: number): string {
   const rest = whole % 60;
   if (!minutes) return unit(rest, 'second');
   return rest ? `${unit(minutes, 'minute')} ${unit(rest, 'second')}` : unit(minutes, 'minute');
+}
+
+/** `template` with each `{name}` of `values` replaced. */
+export function fillAll(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/** A moment the locale's way, date and time (Intl), e.g. "2 Dec 2026, 14:32". */
+export function formatMoment(locale: string, at: number): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
 }
 
 /** `template` with `{time}` replaced. */

@@ -1,3 +1,4 @@
+import type { DeviceNotice } from './guard-state.js';
 import type { SessionView } from './session-view.js';
 
 /**
@@ -11,6 +12,8 @@ import type { SessionView } from './session-view.js';
  * - `l`: `u` signed in again, same user: close the dialogs (`c`: the app's fresh CSRF token)
  * - `r`: someone else signed in: reload
  * - `o`: deliberate sign-out: go to the login page once the server confirms it
+ * - `n`: new-device notices `n` to show (the leader heard of them)
+ * - `x`: the notice of session `p` was dismissed (or that session ended)
  *
  * Each carries `s`, the sender's session tag (from the server's ping answer;
  * absent while the sender knows none), so a tab can tell messages about its
@@ -25,4 +28,6 @@ export type TabMessage = (
   | { t: 'l'; u: string | null; c?: string | null }
   | { t: 'r' }
   | { t: 'o' }
+  | { t: 'n'; n: DeviceNotice[] }
+  | { t: 'x'; p: string }
 ) & { s?: string };

@@ -44,7 +44,7 @@ export interface GuardStore {
 }
 
 /** The state before the guard runs: what the guard itself reports before the server's first answer. */
-const BEFORE_START: GuardState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false };
+const BEFORE_START: GuardState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false, sessionLimit: null, notices: [] };
 
 /** A store with no guard yet: creating it has no side effect (React may create one and throw it away). */
 export function createGuardStore(): GuardStore {

@@ -11,7 +11,7 @@ import { vi } from 'vitest';
  * `state$`, which does).
  */
 export function fakeGuard() {
-  let state: GuardState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false };
+  let state: GuardState = { status: 'active', warnAt: null, expiresAt: null, reason: null, held: 0, stepUp: false, sessionLimit: null, notices: [] };
   const listeners = new Set<(state: GuardState) => void>();
   const listen = (listener: (state: GuardState) => void) => {
     listeners.add(listener);

@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, newDevice, signIn, USERS } from '../support/browser.js';
+import { axeViolations } from '../support/axe.js';
 import { startDemo, type RunningDemo } from '../support/demo.js';
 import { dialog, hides, shows, staysHidden } from '../support/expect-ui.js';
 import { timeMachine } from '../support/time.js';
@@ -62,6 +63,7 @@ describe('SESSION_LIMIT=ask in the sign-in-in-place dialog', () => {
     expect(await end.evaluate((button) => button === document.activeElement)).toBe(true);
     const about = await end.evaluate((button) => document.getElementById(button.getAttribute('aria-describedby')!)?.textContent);
     expect(about).toMatch(/^Chrome \S+ on Linux.*Last active /);
+    expect(await axeViolations(phone)).toEqual([]);
     await end.click();
     await hides(limit, 'the session-limit dialog');
     expect((await phone.context().request.get('/api/me', { headers: { Accept: 'application/json' } })).status()).toBe(200);
@@ -79,6 +81,9 @@ describe('new-device notices', () => {
     const notice = laptop.getByRole('group', { name: /^New sign-in: Chrome \S+ on Linux, / });
     await shows(notice, 'the new-device notice on the laptop');
     await expect.poll(() => laptop.locator('[data-sessionguard="live"]').textContent()).toMatch(/^New sign-in: /);
+    // Not modal: focus stays on the page, nothing becomes inert.
+    expect(await laptop.evaluate(() => document.querySelectorAll('[inert]').length)).toBe(0);
+    expect(await axeViolations(laptop)).toEqual([]);
     await notice.getByRole('button', { name: 'End that session' }).click();
     await hides(notice, 'the notice after End that session');
     await shows(dialog(phone, 'revoked'), 'the signed-out dialog on the phone');

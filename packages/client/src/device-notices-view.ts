@@ -19,7 +19,7 @@ export interface DeviceNoticesView {
 
 /**
  * Draws each new-device notice as a non-modal box at the top of the page
- * (`role="group"` named by its text) with `End that session` and `Dismiss`
+ * (`role="group"` named by its text, in a `role="region"` landmark) with `End that session` and `Dismiss`
  * (both described by the text), and says each new one in the polite live
  * region (`role="status"`). Its container is marked `data-sessionguard`, so
  * an open dialog does not make it `inert`; focus is never moved to it.
@@ -46,7 +46,7 @@ export function createDeviceNoticesView(
       }
       for (const notice of notices) {
         if (shown.has(notice.publicId)) continue;
-        container ??= element(doc, 'div', 'sg-c', undefined, { 'data-sessionguard': 'notices' });
+        container ??= element(doc, 'div', 'sg-c', undefined, { role: 'region', 'aria-label': strings.noticesRegion, 'data-sessionguard': 'notices' });
         if (!container.isConnected) doc.body.append(container);
         const id = `sessionguard-notice-${++counter}`;
         const text = noticeText(strings, locale, notice);

@@ -217,7 +217,7 @@ describe('new-device notices', () => {
     nextPingNotices([notice]);
     tab(true);
     await advance(0);
-    const box = document.querySelector('[data-sessionguard="notices"] [role="group"]')!;
+    const box = document.querySelector('[role="region"][aria-label="Security notices"] [role="group"]')!;
     expect(box.textContent).toMatch(/^New sign-in: Chrome 141 on Android 15, /);
     expect(document.activeElement).not.toBe(buttons('End that session')[0]);
     await vi.advanceTimersByTimeAsync(100);
@@ -257,7 +257,7 @@ describe('new-device notices', () => {
 describe('strings', () => {
   it('fr and de translate the session-limit dialog and the notice', () => {
     for (const strings of [fr, de]) {
-      for (const key of ['sessionLimitTitle', 'endSession', 'newSignIn', 'endThatSession'] as const) expect(strings[key]).toBeTruthy();
+      for (const key of ['sessionLimitTitle', 'endSession', 'newSignIn', 'endThatSession', 'noticesRegion'] as const) expect(strings[key]).toBeTruthy();
     }
     expect(fr.newSignIn).toContain('{browser}');
     expect(de.newSignIn).toContain('{os}');

@@ -38,6 +38,7 @@ export const fr: SessionGuardStrings = {
   newSignIn: 'Nouvelle connexion : {browser} sur {os}, {time}',
   endThatSession: 'Fermer cette session',
   endSessionFailed: 'La session n’a pas pu être fermée. Veuillez réessayer.',
+  noticesRegion: 'Alertes de sécurité',
 };
 
 /** German. */
@@ -78,6 +79,7 @@ export const de: SessionGuardStrings = {
   newSignIn: 'Neue Anmeldung: {browser} auf {os}, {time}',
   endThatSession: 'Diese Sitzung beenden',
   endSessionFailed: 'Die Sitzung konnte nicht beendet werden. Bitte versuchen Sie es erneut.',
+  noticesRegion: 'Sicherheitshinweise',
 };
 
 /** The shipped translations, by language subtag. */

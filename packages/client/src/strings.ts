@@ -61,6 +61,8 @@ export interface SessionGuardStrings {
   endThatSession: string;
   /** Shown when ending it did not work. */
   endSessionFailed: string;
+  /** The name of the landmark (`role="region"`) that holds the notices. */
+  noticesRegion: string;
 }
 
 /** English. */
@@ -101,6 +103,7 @@ export const en: SessionGuardStrings = {
   newSignIn: 'New sign-in: {browser} on {os}, {time}',
   endThatSession: 'End that session',
   endSessionFailed: 'Could not end that session. Please try again.',
+  noticesRegion: 'Security notices',
 };
 
 /**

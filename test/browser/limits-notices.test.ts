@@ -95,6 +95,11 @@ describe('new-device notices', () => {
     await laptop.reload();
     await shows(laptop.getByLabel('Notes'), 'the work page on the laptop');
     await staysHidden(laptop, laptop.getByRole('group', { name: /^New sign-in/ }), 'a notice for a known device', 2000);
+    // And the laptop, the first known device, signs in again: the phone's open page hears of no new device.
+    await shows(phone.getByLabel('Notes'), 'the work page on the phone');
+    const again = await laptop.context().newPage();
+    await signIn(again, 'alice');
+    await staysHidden(phone, phone.getByRole('group', { name: /^New sign-in/ }), 'a notice on the phone for the laptop', 2000);
   });
 });
 

@@ -189,6 +189,9 @@ describe('new-device notices', () => {
     await advance(0);
     expect(a.state.notices).toEqual([{ publicId: 'pN', browser: 'Chrome 141', os: 'Android 15', device: 'mobile', at: Date.now() - 30_000 }]);
     expect(b.state.notices).toEqual(a.state.notices);
+    // Relayed once as `n`; the views the leader passes on do not carry them.
+    expect(hub.sent.filter((m) => m.t === 'n')).toHaveLength(1);
+    expect(hub.sent.some((m) => m.t === 's' && 'notices' in m.v)).toBe(false);
     b.dismissNotice('pN');
     expect(a.state.notices).toEqual([]);
     expect(b.state.notices).toEqual([]);

@@ -69,6 +69,13 @@ const REVIEWED: Array<{ file: string; text: string; why: string }> = [
   { file: 'packages/express/src/push-hub.ts', text: 'candidate.publicId === notice.publicId', why: 'as above' },
   { file: 'packages/express/src/push-hub.ts', text: 'candidate.publicId === record.publicId', why: 'as above: the session of a stream being opened, from the registry' },
   { file: 'packages/express/src/push-hub.ts', text: 'pending.publicId === ref.publicId', why: 'as above: counting a session\'s streams against its cap' },
+  {
+    file: 'packages/express/src/login.ts',
+    text: 'record.publicId === publicId',
+    why: 'public ids are not secrets: which of the pending user\'s own sessions the ask completion ends (the token itself is compared with timingSafeEqual in session-limit.ts)',
+  },
+  { file: 'packages/express/src/redis/session-store.ts', text: 'sessionId !== exceptSessionId', why: 'as memory-registry: index members (server-held ids) against the verified current session id, for notices' },
+  { file: 'packages/express/src/registry/memory-registry.ts', text: 'old.sessionId !== record.sessionId', why: 'two server-held ids: the user\'s live records against the one being created under the session limit' },
 ];
 
 describe('timing safety', () => {
@@ -78,10 +85,13 @@ describe('timing safety', () => {
     expect(unreviewed).toEqual([]);
   });
 
-  it('computes HMACs only in auth-hash.ts and public-id.ts, and auth-hash.ts, the one that verifies, uses timingSafeEqual', () => {
+  it('computes HMACs only in auth-hash.ts, public-id.ts and device-notices.ts, and auth-hash.ts, the one that verifies, uses timingSafeEqual', () => {
     const files = sourceFiles(path.join(root, 'packages/express/src'));
     const hmacs = files.filter((file) => /createHmac/.test(readFileSync(file, 'utf8'))).map((file) => path.relative(root, file));
-    expect(hmacs).toEqual(['packages/express/src/auth-hash.ts', 'packages/express/src/public-id.ts']);
+    // device-notices.ts: the HMAC of a device id is the key the registry remembers it under (a set member Redis or a
+    // Set looks up), never compared in JavaScript; a wrong or unknown device id only makes a sign-in "new".
+    expect(hmacs).toEqual(['packages/express/src/auth-hash.ts', 'packages/express/src/device-notices.ts', 'packages/express/src/public-id.ts']);
+    expect(readFileSync(path.join(root, 'packages/express/src/device-notices.ts'), 'utf8')).not.toMatch(/===\s*(?:hash|known)|(?:hash|known)\s*===/);
     expect(readFileSync(path.join(root, 'packages/express/src/auth-hash.ts'), 'utf8')).toMatch(/timingSafeEqual\(/);
   });
 

@@ -125,6 +125,22 @@ describe('signIn() over the session limit (headless)', () => {
   });
 });
 
+describe('the session limit and the other tabs', () => {
+  it('is forgotten once the session is live again (another tab signed in meanwhile): the token is not kept', async () => {
+    const a = tab(true);
+    const b = tab(false);
+    await advance(181);
+    routes['POST /login'] = () => ask();
+    await a.signIn('alice', 'alice-pass');
+    expect(a.state.sessionLimit).not.toBeNull();
+    expect(b.state.sessionLimit).toBeNull();
+    delete routes['POST /login'];
+    expect(await b.signIn('alice', 'alice-pass')).toBe('ok');
+    expect(a.state).toMatchObject({ status: 'active', sessionLimit: null });
+    expect(await a.endSessionsAndSignIn(['pA'])).toBe('invalid');
+  });
+});
+
 describe('the session-limit dialog', () => {
   it('lists the other sessions, each End session button described by its session; ending one signs in and closes it', async () => {
     tab();
@@ -242,6 +258,23 @@ describe('new-device notices', () => {
     expect(sent.find((r) => r.key === 'DELETE /session/sessions/pN')!.headers.get('x-sessionguard')).toBe('1');
     expect([a.state.notices, b.state.notices]).toEqual([[], []]);
     expect(document.querySelectorAll('[data-sessionguard="notices"] [role="group"]')).toHaveLength(0);
+  });
+
+  it('End that session answered 403 reauthentication_required waits for the step-up, then ends it', async () => {
+    nextPingNotices([notice]);
+    const guard = tab(true, { reauthenticateUrl: '/reauthenticate' });
+    await advance(0);
+    let fresh = false;
+    routes['DELETE /session/sessions/pN'] = () => (fresh ? new Response(null, { status: 204 }) : jsonAnswer(403, { error: 'reauthentication_required', message: '' }));
+    routes['POST /reauthenticate'] = () => ((fresh = true), jsonAnswer(200, {}));
+    const ended = guard.endNoticeSession('pN');
+    await advance(0);
+    expect(title()).toBe('Confirm your password');
+    expect(guard.state.notices).toHaveLength(1);
+    expect(await guard.reauthenticate('alice-pass')).toBe('ok');
+    expect(await ended).toBe('ok');
+    expect(sent.filter((r) => r.key === 'DELETE /session/sessions/pN')).toHaveLength(2);
+    expect(guard.state.notices).toEqual([]);
   });
 
   it('a failed End that session keeps the notice and says so', async () => {

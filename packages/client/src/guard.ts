@@ -70,11 +70,10 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const api = createApi(baseFetch);
   // Absolute URLs: a Request outside a page (tests, workers) cannot resolve relative ones.
   const absolute = (url: string): string => new URL(url, win.location.href).href;
-  const base = o.baseUrl.replace(/\/$/, '');
-  const pingUrl = absolute(`${base}/ping`);
+  const at = (path: string): string => absolute(`${o.baseUrl.replace(/\/$/, '')}${path}`);
   // The leader tab's stream of session ends; the machine says when this tab should hold it.
   const push = o.push
-    ? createPushStream({ url: absolute(`${base}/events`), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
+    ? createPushStream({ url: at('/events'), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
     : null;
   const csrf = createAppCsrf(o, api, absolute, baseFetch);
 
@@ -94,7 +93,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   const run = (effect: Effect): void => {
     if (effect.type === 'ping') {
-      void sendPing(api, pingUrl, effect.idleFor).then((result) => {
+      void sendPing(api, at('/ping'), effect.idleFor).then((result) => {
         if (result && typeof result === 'object' && result.notices) board.add(result.notices, clock.now());
         dispatch({ type: 'answer', result, sentAt: effect.sentAt });
       });
@@ -137,7 +136,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   };
   const guardHttp = createGuardHttp(csrf.fetch, hold, win.location.href);
   const { signedIn, ...account } = createAccount(o, api, absolute, csrf, dispatch, () => limit);
-  const limit = createSessionLimit(api, absolute(`${base}/sessions/limit`), csrf, signedIn, publish);
+  const limit = createSessionLimit(api, at('/sessions/limit'), csrf, signedIn, publish);
 
   const onSubmit = (event: Event): void => {
     if ((event.target as Element | null)?.hasAttribute?.(LOGOUT_ATTRIBUTE)) dispatch({ type: 'logout-form' });
@@ -174,7 +173,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     endSessionsAndSignIn: (publicIds) => limit.endAndSignIn(publicIds),
     cancelSessionLimit: () => limit.clear(),
     dismissNotice: (publicId) => board.dismiss(publicId),
-    endNoticeSession: (publicId) => endNoticeSession(board, guardHttp.fetch, absolute(`${base}/sessions`), publicId),
+    endNoticeSession: (publicId) => endNoticeSession(board, guardHttp.fetch, at('/sessions'), publicId),
     // A getter: the ky instance is built on first use, and a script tag (which carries no ky) only fails if it is used.
     get http() {
       return guardHttp.http;

@@ -18,7 +18,7 @@ export interface DeviceNoticesView {
 }
 
 /**
- * Draws each new-device notice as a non-modal box at the top of the page
+ * Draws each new-device notice as a non-modal box at the bottom of the page
  * (`role="group"` named by its text, in a `role="region"` landmark) with `End that session` and `Dismiss`
  * (both described by the text), and says each new one in the polite live
  * region (`role="status"`). Its container is marked `data-sessionguard`, so

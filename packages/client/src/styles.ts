@@ -18,7 +18,7 @@ export const CSS =
   '.sg-d .sg-p{background:var(--a);color:var(--c)}.sg-d label{display:block;font-weight:600;margin-top:.75rem}' +
   '.sg-d input{box-sizing:border-box;width:100%;padding:.4rem .5rem;border:1px solid}.sg-d [aria-invalid=true]{border:2px solid var(--e)}' +
   '.sg-e{color:var(--e);font-weight:600}.sg-e:empty{display:none}.sg-d :focus-visible{outline:3px solid var(--a);outline-offset:2px}' +
-  '.sg-c{top:1rem;right:1rem;display:grid;gap:.5rem;width:min(28rem,calc(100% - 2rem))}.sg-c .sg-d{border:2px solid var(--a)}.sg-l{list-style:none;padding:0;margin:0}.sg-l li{margin:0 0 .75rem}.sg-l p{margin:0 0 .25rem}' +
+  '.sg-c{bottom:1rem;right:1rem;display:grid;gap:.5rem;width:min(28rem,calc(100% - 2rem))}.sg-c .sg-d{border:2px solid var(--a)}.sg-l{list-style:none;padding:0;margin:0}.sg-l li{margin:0 0 .75rem}.sg-l p{margin:0 0 .25rem}' +
   '.sg-s{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}' +
   '@media(prefers-reduced-motion:no-preference){.sg-d{animation:sg .2s ease-out}@keyframes sg{from{opacity:0;transform:translateY(.5rem)}}}';
 

@@ -33,12 +33,9 @@ export function onAnswer(c: Step, result: PingResult, sentAt: number): void {
   s.failures = 0;
   clearTimers(c, 'retry');
   // `unauthenticated` only says the server no longer knows the session: past the end this tab knew of, it expired.
-  if (typeof result === 'string') {
-    // After an expiry or revocation the server answers `unauthenticated`: keep the end that says why
-    // (unless it confirms a sign-out another tab announced: then every tab goes to the login page).
-    if (result === 'signed-out' && isFinal(s) && s.status !== 'anonymous' && now > s.claimUntil) return;
-    return end(c, result === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : result, true);
-  }
+  // The server's latest word decides, as the fuzz test of the client's answers holds it (test/fuzz/client-answers.test.ts):
+  // a revocation (by push or a ping) that a later ping finds `unauthenticated` becomes a sign-out, with the same dialog.
+  if (typeof result === 'string') return end(c, result === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : result, true);
   // An answer to a ping sent before the session ended (or in the same millisecond: which came first is unknown) cannot revive it.
   if (isFinal(s) && sentAt <= s.endedAt) return;
   const next = viewFromPing(result, sentAt);

@@ -5,7 +5,7 @@ import { createAppCsrf } from './csrf.js';
 import type { Ended, GuardEvents, GuardState, LimitsAndNotices } from './guard-state.js';
 import { createGuardHttp, type GuardHttp } from './http.js';
 import { createLeader } from './leader.js';
-import { createNoticeBoard, endNoticeSession } from './notice-board.js';
+import { createNoticeBoard, endNoticeSession, pingNotices } from './notice-board.js';
 import { initialState, isEnded, publicState, transition, wantsStream, type Effect, type MachineEvent } from './machine.js';
 import type { Observable } from './observable.js';
 import { resolveOptions, type ResolvedOptions, type SessionGuardOptions } from './options.js';
@@ -94,7 +94,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const run = (effect: Effect): void => {
     if (effect.type === 'ping') {
       void sendPing(api, at('/ping'), effect.idleFor).then((result) => {
-        if (result && typeof result === 'object' && result.notices) board.add(result.notices, clock.now());
+        board.add(pingNotices(result, state.user), clock.now());
         dispatch({ type: 'answer', result, sentAt: effect.sentAt });
       });
     } else if (effect.type === 'post') channel.post(effect.message);

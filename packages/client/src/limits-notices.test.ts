@@ -213,6 +213,17 @@ describe('new-device notices', () => {
     expect(b.state.notices).toEqual([]);
   });
 
+  it("an answer for another user (signed in meanwhile in this browser) shows none of that user's notices", async () => {
+    const guard = tab();
+    await advance(1);
+    server.user = 'u-bob';
+    nextPingNotices([notice]);
+    guard.extend();
+    await advance(0);
+    expect(guard.state.notices).toEqual([]);
+    expect(location.reload).toHaveBeenCalled();
+  });
+
   it('a malformed notices list is dropped and the timing kept', async () => {
     nextPingNotices([{ publicId: 'bad id!', ago: -1 }]);
     const guard = tab();

@@ -1,5 +1,6 @@
 import type { DeviceNoticeBody } from '@sessionguard/core';
 import type { DeviceNotice, EndSessionResult } from './guard-state.js';
+import type { PingResult } from './ping.js';
 import type { TabMessage } from './tab-message.js';
 
 /** The most notices a tab keeps (the oldest go first); the server sends each once, so this only bounds a flood. */
@@ -32,6 +33,16 @@ const isNotice = (value: unknown): value is DeviceNotice => {
 export function mergeNotices(list: readonly DeviceNotice[], incoming: readonly DeviceNotice[], dismissed: ReadonlySet<string>): readonly DeviceNotice[] {
   const fresh = incoming.filter((n, i) => !dismissed.has(n.publicId) && !list.some((m) => m.publicId === n.publicId) && incoming.findIndex((m) => m.publicId === n.publicId) === i);
   return fresh.length ? [...list, ...fresh].sort((a, b) => a.at - b.at).slice(-MAX_KEPT_NOTICES) : list;
+}
+
+/**
+ * The notices of a ping answer for this page's `user` (the user tag of its
+ * first answer): none from an answer for another user (someone else signed in
+ * meanwhile in this browser; the page reloads), nor from anything but an answer.
+ */
+export function pingNotices(result: PingResult, user: string | null | undefined): readonly DeviceNoticeBody[] {
+  if (!result || typeof result !== 'object' || !result.notices) return [];
+  return user && result.user && result.user !== user ? [] : result.notices;
 }
 
 /** Starts a board; `post` reaches the other tabs, `onChange` publishes the state. */

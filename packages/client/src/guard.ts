@@ -70,18 +70,18 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   const api = createApi(baseFetch);
   // Absolute URLs: a Request outside a page (tests, workers) cannot resolve relative ones.
   const absolute = (url: string): string => new URL(url, win.location.href).href;
-  const at = (path: string): string => absolute(`${o.baseUrl.replace(/\/$/, '')}${path}`);
+  const endpoint = (path: string): string => absolute(`${o.baseUrl.replace(/\/$/, '')}${path}`);
   // The leader tab's stream of session ends; the machine says when this tab should hold it.
   const push = o.push
-    ? createPushStream({ url: at('/events'), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
+    ? createPushStream({ url: endpoint('/events'), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
     : null;
   const csrf = createAppCsrf(o, api, absolute, baseFetch);
 
   let state = initialState(o, clock.now(), leader.isLeader);
-  // Notices and the session limit are no part of the session's logic: they are published beside it.
+  // Notices and the session limit are no part of the session's logic: published beside it (never after destroy()).
   const publish = (): void => {
-    if (!isEnded(state)) limit.clear();
-    store.set({ ...publicState(state), sessionLimit: isEnded(state) ? limit.state : null, notices: board.notices });
+    if (!destroyed && !isEnded(state)) limit.clear();
+    if (!destroyed) store.set({ ...publicState(state), sessionLimit: isEnded(state) ? limit.state : null, notices: board.notices });
   };
   const board = createNoticeBoard((message) => channel.post(message), publish);
   const store = createStateStore({ ...publicState(state), sessionLimit: null, notices: [] });
@@ -93,7 +93,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
 
   const run = (effect: Effect): void => {
     if (effect.type === 'ping') {
-      void sendPing(api, at('/ping'), effect.idleFor).then((result) => {
+      void sendPing(api, endpoint('/ping'), effect.idleFor).then((result) => {
         board.add(pingNotices(result, state.user), clock.now());
         dispatch({ type: 'answer', result, sentAt: effect.sentAt });
       });
@@ -136,7 +136,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   };
   const guardHttp = createGuardHttp(csrf.fetch, hold, win.location.href);
   const { signedIn, ...account } = createAccount(o, api, absolute, csrf, dispatch, () => limit);
-  const limit = createSessionLimit(api, at('/sessions/limit'), csrf, signedIn, publish);
+  const limit = createSessionLimit(api, endpoint('/sessions/limit'), csrf, signedIn, publish);
 
   const onSubmit = (event: Event): void => {
     if ((event.target as Element | null)?.hasAttribute?.(LOGOUT_ATTRIBUTE)) dispatch({ type: 'logout-form' });
@@ -173,7 +173,7 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
     endSessionsAndSignIn: (publicIds) => limit.endAndSignIn(publicIds),
     cancelSessionLimit: () => limit.clear(),
     dismissNotice: (publicId) => board.dismiss(publicId),
-    endNoticeSession: (publicId) => endNoticeSession(board, guardHttp.fetch, at('/sessions'), publicId),
+    endNoticeSession: (publicId) => endNoticeSession(board, guardHttp.fetch, endpoint('/sessions'), publicId),
     // A getter: the ky instance is built on first use, and a script tag (which carries no ky) only fails if it is used.
     get http() {
       return guardHttp.http;

@@ -288,6 +288,23 @@ describe('new-device notices', () => {
     expect(guard.state.notices).toEqual([]);
   });
 
+  it('an answer that lands after destroy() publishes nothing', async () => {
+    nextPingNotices([notice]);
+    const guard = tab(true);
+    await advance(0);
+    let answer!: (response: Response) => void;
+    routes['DELETE /session/sessions/pN'] = () => new Promise((resolve) => (answer = resolve));
+    const seen: unknown[] = [];
+    guard.subscribe((state) => seen.push(state));
+    const ended = guard.endNoticeSession('pN');
+    await advance(0);
+    guard.destroy();
+    answer(new Response(null, { status: 204 }));
+    expect(await ended).toBe('ok');
+    expect(seen).toEqual([]);
+    expect(guard.state.notices).toHaveLength(1);
+  });
+
   it('a failed End that session keeps the notice and says so', async () => {
     nextPingNotices([notice]);
     const guard = tab(true);

@@ -213,11 +213,17 @@ export function createAccountActions(ctx: GuardContext): AccountActions {
       // Only the pending user's own sessions: another user's public id is simply not found, and nothing changes.
       const live = await registry.list(userId);
       const targets = end.map((publicId) => live.find((record) => record.publicId === publicId));
-      if (targets.some((target) => target === undefined)) throw new SessionLimitTokenError('not_found', 'No such session.');
       const ttl = Math.max(1, pending.expiresAt - options.now());
+      // Claimed before anything is ended, and also when a named session is missing: the same completion that won
+      // meanwhile (another process) may be what ended it, and then this one must hear that the token was used.
       if (!(await registry.claimOnce!(userId, claimKeyOf(pending), ttl))) {
         delete session.sessionguardPending;
         throw new SessionLimitTokenError('session_limit_token_invalid', 'This sign-in link was used already: sign in again.');
+      }
+      if (targets.some((target) => target === undefined)) {
+        // Nothing ended: the token stays this browser's, under the next claim key.
+        session.sessionguardPending = { ...pending, misses: (pending.misses ?? 0) + 1 };
+        throw new SessionLimitTokenError('not_found', 'No such session.');
       }
       delete session.sessionguardPending;
       const ended: SessionRecord[] = [];

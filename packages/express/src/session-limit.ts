@@ -32,6 +32,8 @@ export interface PendingSignIn {
   authHash: string | null;
   /** Epoch ms. */
   expiresAt: number;
+  /** How many completions naming a session that was not there spent a claim of this token (see {@link claimKeyOf}). */
+  misses?: number;
 }
 
 declare module 'express-session' {
@@ -165,7 +167,13 @@ export function matchPending(ctx: GuardContext, req: Request, token: string): Pe
   return pending;
 }
 
-/** The registry key that marks the token used. */
+/**
+ * The registry key that marks the token used. A completion naming a session
+ * that is not (or no longer) there claims it too, so that the same completion
+ * sent twice at once (a double click reaching two processes) is told the
+ * token was used rather than `not_found`; the miss then moves the key on, so
+ * that this browser's token still works for a corrected choice.
+ */
 export function claimKeyOf(pending: PendingSignIn): string {
-  return `limit-token:${pending.tokenHash}`;
+  return `limit-token:${pending.tokenHash}:${pending.misses ?? 0}`;
 }

@@ -33,6 +33,8 @@ export interface LoadResult {
   heapEndKiB: number;
   redisKeysLeft?: number;
   redisKeySample?: string[];
+  /** Keys of users' remembered devices left in Redis (kept on purpose, one per user). */
+  devicesKeys?: number;
   samples: Array<{ at: number; phase: string; rssKiB: number }>;
 }
 export function runLoad(options: {

@@ -210,7 +210,8 @@ export async function runLoad({
               { 'Content-Type': 'application/json', Accept: 'application/json', Origin: origin, 'X-Forwarded-For': ip },
               JSON.stringify({ username, password }),
             ).catch((error) => ({ status: 0, headers: {}, body: String(error) }));
-            const cookie = /^([^;]+)/.exec([res.headers['set-cookie'] ?? []].flat()[0] ?? '')?.[1];
+            // Every cookie the sign-in set, as a browser keeps them (the session's, and the device cookie of new-device notices).
+            const cookie = [res.headers['set-cookie'] ?? []].flat().map((line) => /^([^;]+)/.exec(line)?.[1]).filter(Boolean).join('; ');
             if (res.status !== 200 || !cookie) {
               fail(`login ${username}: ${res.status} ${res.body.slice(0, 200)}`);
               continue;
@@ -326,8 +327,12 @@ export async function runLoad({
         const prefix = `sessionguard-demo:${scope}`;
         const keys = [];
         for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) keys.push(...[batch].flat());
-        result.redisKeysLeft = keys.filter((key) => !key.includes(':password:')).length;
-        result.redisKeySample = keys.filter((key) => !key.includes(':password:')).slice(0, 5);
+        // Kept on purpose: the demo's passwords, and each user's remembered devices (new-device notices; one key per user).
+        const isDevices = (key) => /:\{[^}]*\}:dev$/.test(key);
+        const kept = (key) => key.includes(':password:') || isDevices(key);
+        result.devicesKeys = keys.filter(isDevices).length;
+        result.redisKeysLeft = keys.filter((key) => !kept(key)).length;
+        result.redisKeySample = keys.filter((key) => !kept(key)).slice(0, 5);
         // Leave the shared Redis as we found it.
         for (let index = 0; index < keys.length; index += 500) await client.del(keys.slice(index, index + 500));
       } finally {

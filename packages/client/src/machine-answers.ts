@@ -33,9 +33,16 @@ export function onAnswer(c: Step, result: PingResult, sentAt: number): void {
   s.failures = 0;
   clearTimers(c, 'retry');
   // `unauthenticated` only says the server no longer knows the session: past the end this tab knew of, it expired.
-  // The server's latest word decides, as the fuzz test of the client's answers holds it (test/fuzz/client-answers.test.ts):
-  // a revocation (by push or a ping) that a later ping finds `unauthenticated` becomes a sign-out, with the same dialog.
-  if (typeof result === 'string') return end(c, result === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : result, true);
+  if (typeof result === 'string') {
+    // After the server named the end (expired, revoked), it no longer knows the session and answers `unauthenticated`:
+    // that says nothing new, so the named end stays (its dialog with it), unless it confirms a sign-out another tab
+    // announced. An end this tab only inferred gives way to the server's word (test/fuzz/client-answers.test.ts).
+    if (result === 'signed-out' && isFinal(s) && s.named && now > s.claimUntil) return;
+    end(c, result === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : result, true);
+    // `expired` read from `unauthenticated` past the known end is still this tab's reading, not the server's word.
+    if (result === 'signed-out') s.named = false;
+    return;
+  }
   // An answer to a ping sent before the session ended (or in the same millisecond: which came first is unknown) cannot revive it.
   if (isFinal(s) && sentAt <= s.endedAt) return;
   const next = viewFromPing(result, sentAt);

@@ -30,6 +30,7 @@ export function end(c: Step, kind: Ended, confirmed: boolean, broadcast = confir
   const first = !isEnded(s);
   s.status = kind;
   s.confirmed = confirmed;
+  s.named = confirmed && kind !== 'signed-out';
   s.endedAt = c.now;
   // The server's end replaces a pending step-up by a sign-in (its requests stay held for after it);
   // an end inferred while it is unreachable may yet be disproved, and the step-up with it comes back.

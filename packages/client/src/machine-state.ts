@@ -21,6 +21,11 @@ export interface MachineState {
   known: boolean;
   /** The end in `status` is the server's word (a 401, or a tab relaying one), not inferred while it was unreachable. */
   confirmed: boolean;
+  /**
+   * The server named the end (`session_expired` or `session_revoked`, by a ping, a refused request, the push
+   * stream or another tab relaying one), rather than only saying it knows no session (`unauthenticated`).
+   */
+  named: boolean;
   /** When the session ended, as this tab learnt it (epoch ms). */
   endedAt: number;
   /** A deliberate sign-out happened, here or in another tab: nothing is held any more. */
@@ -112,6 +117,7 @@ export function initialState(config: MachineConfig, now: number, leader: boolean
     reason: null,
     known: !!username,
     confirmed: false,
+    named: false,
     endedAt: -Infinity,
     loggedOut: false,
     claimUntil: 0,

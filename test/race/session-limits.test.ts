@@ -5,68 +5,11 @@
  * Session limits (evict-oldest, deny, ask), the timing policy per user, and
  * new-device notices, each as a user sees them; concurrency included.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, createCluster } from 'redis';
-import { createRedisRegistry, createRedisSessionStore } from '../../packages/express/src/redis/index.js';
-import type { SessionRegistry } from '../../packages/express/src/registry/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SDK, startTestApp, type TestApp, type TestAppOptions } from '../../packages/express/src/test-app.js';
-import { type AnyRedisClient, type AnyRedisCluster, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-server.js';
+import { useRegistryKinds } from '../support/registry-kinds.js';
 
-const REDIS_URL = process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-let redis: AnyRedisClient;
-let clusterServers: RedisCluster | undefined;
-let cluster: AnyRedisCluster;
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-  redis.on('error', () => {});
-  await redis.connect();
-  clusterServers = await startRedisCluster({ masters: 3 });
-  cluster = createCluster({ rootNodes: clusterServers.rootNodes, defaults: { disableOfflineQueue: true, socket: { connectTimeout: 2000 } } });
-  cluster.on('error', () => {});
-  await cluster.connect();
-}, 60_000);
-afterAll(async () => {
-  try {
-    if (redis?.isOpen) await redis.close();
-    if (cluster?.isOpen) await cluster.close();
-  } finally {
-    await clusterServers?.stop();
-  }
-});
-
-interface RegistryKind {
-  name: string;
-  make(clock: () => number): { options: TestAppOptions['guard']; sessionOptions?: TestAppOptions['sessionOptions']; startAt?: number; cleanup(): Promise<void> };
-}
-
-const kinds: RegistryKind[] = [
-  { name: 'memory registry', make: () => ({ options: {}, cleanup: async () => {} }) },
-  {
-    name: 'Redis registry',
-    make(clock) {
-      const prefix = uniquePrefix('limits');
-      const registry: SessionRegistry = createRedisRegistry({ client: redis, prefix, commandTimeout: 5000, clock });
-      return { options: { registry }, startAt: Date.now(), cleanup: () => deleteKeysUnder(redis, prefix) };
-    },
-  },
-  {
-    name: 'sessionguard store',
-    make(clock) {
-      const prefix = uniquePrefix('limits-store');
-      const store = createRedisSessionStore({ client: redis, prefix, commandTimeout: 5000, clock });
-      return { options: { registry: store.registry, store }, sessionOptions: { store }, startAt: Date.now(), cleanup: () => deleteKeysUnder(redis, prefix) };
-    },
-  },
-  {
-    name: 'sessionguard store on a Redis Cluster',
-    make(clock) {
-      const prefix = uniquePrefix('limits-cluster');
-      const store = createRedisSessionStore({ client: cluster, prefix, commandTimeout: 5000, clock });
-      return { options: { registry: store.registry, store }, sessionOptions: { store }, startAt: Date.now(), cleanup: () => deleteKeysUnder(cluster, prefix) };
-    },
-  },
-];
+const kinds = useRegistryKinds('limits');
 
 type Agent = ReturnType<TestApp['agent']>;
 

@@ -6,85 +6,11 @@
  * down with gates (the test decides which step lands first), never with sleeps.
  */
 import { request as httpRequest } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, createCluster } from 'redis';
-import { createRedisRegistry, createRedisSessionStore } from '../../packages/express/src/redis/index.js';
-import type { SessionRegistry } from '../../packages/express/src/registry/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { gate, SDK, startTestApp, type TestApp, type TestAppOptions } from '../../packages/express/src/test-app.js';
-import { type AnyRedisClient, type AnyRedisCluster, deleteKeysUnder, uniquePrefix } from '../support/redis-registry-harness.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-server.js';
+import { useRegistryKinds } from '../support/registry-kinds.js';
 
-const REDIS_URL = process.env.SG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-let redis: AnyRedisClient;
-let clusterServers: RedisCluster | undefined;
-let cluster: AnyRedisCluster;
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-  redis.on('error', () => {});
-  await redis.connect();
-  clusterServers = await startRedisCluster({ masters: 3 });
-  cluster = createCluster({ rootNodes: clusterServers.rootNodes, defaults: { disableOfflineQueue: true, socket: { connectTimeout: 2000 } } });
-  cluster.on('error', () => {});
-  await cluster.connect();
-}, 60_000);
-afterAll(async () => {
-  try {
-    if (redis?.isOpen) await redis.close();
-    if (cluster?.isOpen) await cluster.close();
-  } finally {
-    await clusterServers?.stop();
-  }
-});
-
-interface RegistryKind {
-  name: string;
-  /**
-   * Guard options and a cleanup for one test; `clock` is the test app's clock (known once it started),
-   * which a registry deciding on its own clock is given in place of Redis's TIME.
-   */
-  make(clock: () => number): { options: TestAppOptions['guard']; sessionOptions?: TestAppOptions['sessionOptions']; startAt?: number; cleanup(): Promise<void> };
-}
-
-const kinds: RegistryKind[] = [
-  { name: 'memory registry', make: () => ({ options: {}, cleanup: async () => {} }) },
-  {
-    name: 'Redis registry',
-    make(clock) {
-      const prefix = uniquePrefix('race');
-      const registry: SessionRegistry = createRedisRegistry({ client: redis, prefix, commandTimeout: 5000, clock });
-      // Redis expires keys on its own clock: the test clock starts at real time and only moves forward.
-      return { options: { registry }, startAt: Date.now(), cleanup: () => deleteKeysUnder(redis, prefix) };
-    },
-  },
-  {
-    // One key per session holds express-session's data and the record: express-session's store is the registry.
-    name: 'sessionguard store',
-    make(clock) {
-      const prefix = uniquePrefix('race-store');
-      const store = createRedisSessionStore({ client: redis, prefix, commandTimeout: 5000, clock });
-      return {
-        options: { registry: store.registry, store },
-        sessionOptions: { store },
-        startAt: Date.now(),
-        cleanup: () => deleteKeysUnder(redis, prefix),
-      };
-    },
-  },
-  {
-    // The same store on a cluster: a session's key and its user's index share the user's hash tag, so each script is one slot.
-    name: 'sessionguard store on a Redis Cluster',
-    make(clock) {
-      const prefix = uniquePrefix('race-store-cluster');
-      const store = createRedisSessionStore({ client: cluster, prefix, commandTimeout: 5000, clock });
-      return {
-        options: { registry: store.registry, store },
-        sessionOptions: { store },
-        startAt: Date.now(),
-        cleanup: () => deleteKeysUnder(cluster, prefix),
-      };
-    },
-  },
-];
+const kinds = useRegistryKinds('race');
 
 /** The session cookie a response set, as a `Cookie` header value. */
 function cookieOf(res: { headers: Record<string, unknown> }): string {

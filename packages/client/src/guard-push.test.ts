@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SessionGuard } from './guard.js';
 import type { TabMessage } from './tab-message.js';
 import { fakeServer, guardWithDialogs, manualLeader, memoryHub } from './test-helpers.js';
@@ -24,6 +24,9 @@ function tab(isLeader: boolean, extra: { push?: boolean } = {}) {
 const dialogTitles = () =>
   [...document.querySelectorAll('[role="alertdialog"]')].map((dialog) => document.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent);
 
+// The stream's reader is a chunk the guard loads when a tab first wants a stream (push-loader.ts): loaded here
+// beforehand, as a page has it from its first leader moment on, so fake time alone drives these tests.
+beforeAll(() => import('./push-stream.js'));
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-01-01T10:00:00Z') });
   server = fakeServer(policy, { tags: true });

@@ -10,7 +10,7 @@ import { initialState, isEnded, publicState, transition, wantsStream, type Effec
 import type { Observable } from './observable.js';
 import { resolveOptions, type ResolvedOptions, type SessionGuardOptions } from './options.js';
 import { sendPing } from './ping.js';
-import { createPushStream } from './push-stream.js';
+import { lazyPushStream } from './push-loader.js';
 import { createSessionLimit } from './session-limit.js';
 import { safely } from './safely.js';
 import { createStateStore } from './state-store.js';
@@ -71,9 +71,9 @@ export function createSessionGuard(options: SessionGuardOptions = {}): SessionGu
   // Absolute URLs: a Request outside a page (tests, workers) cannot resolve relative ones.
   const absolute = (url: string): string => new URL(url, win.location.href).href;
   const endpoint = (path: string): string => absolute(`${o.baseUrl.replace(/\/$/, '')}${path}`);
-  // The leader tab's stream of session ends; the machine says when this tab should hold it.
+  // The leader tab's stream of session ends (its reader loaded when first wanted); the machine says when this tab should hold it.
   const push = o.push
-    ? createPushStream({ url: endpoint('/events'), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
+    ? lazyPushStream({ url: endpoint('/events'), fetch: baseFetch, clock, win, onEnded: (end, session) => dispatch({ type: 'pushed', end, session }), onNotice: (n) => board.add([n], clock.now()) })
     : null;
   const csrf = createAppCsrf(o, api, absolute, baseFetch);
 

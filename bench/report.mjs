@@ -12,13 +12,17 @@ const table = (rows) => {
   const numeric = head.map((_, i) => i > 0 && body.every((row) => /^([-+<>~≈]?[\d.]|—|$)/.test(String(row[i] ?? '—'))));
   return [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (numeric[i] ? '---:' : '---')).join(' | ')} |`, ...body.map((row) => `| ${row.map((c) => (c == null ? '—' : String(c))).join(' | ')} |`)].join('\n');
 };
-const when = (entry) => `${entry.takenAt.slice(0, 16).replace('T', ' ')} UTC, load average ${entry.machine.loadAverage1m} when it started`;
+// The machine line names the first bench's machine; a bench taken on another CPU says which beside its date.
+let headlineCpu = null;
+const when = (entry) =>
+  `${entry.takenAt.slice(0, 16).replace('T', ' ')} UTC, load average ${entry.machine.loadAverage1m} when it started${entry.machine.cpu !== headlineCpu ? `, on ${entry.machine.cpu}` : ''}`;
 
 export function render(results) {
   const out = [];
   const any = Object.values(results)[0];
   if (any) {
     const m = any.machine;
+    headlineCpu = m.cpu;
     out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM; Node ${m.node}; ${m.chromium ?? 'no Chromium'}; Redis ${m.redis ?? 'n/a'}.`);
   }
 

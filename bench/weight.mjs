@@ -31,24 +31,29 @@ const rxjsObservable = {
   },
 };
 
+/** How every figure is bundled: minified ESM for browsers, `external` left out, nothing written. */
+const measuredBuild = (external) => ({
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2020',
+  // rxjs's ES2015 build (as scripts/build.mjs takes it): its esm5 build needs tslib's class helpers.
+  conditions: ['es2015'],
+  external,
+  write: false,
+  legalComments: 'none',
+  logLevel: 'error',
+  define: { 'process.env.NODE_ENV': '"production"', ngDevMode: 'false' },
+  metafile: true,
+});
+
 /** Bundles `contents` as an ESM entry (every export kept), minified, with `external` left out. */
 async function bundle(contents, external, plugins = []) {
   const result = await build({
+    ...measuredBuild(external),
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'bench-weight-entry.ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    // rxjs's ES2015 build (as scripts/build.mjs takes it): its esm5 build needs tslib's class helpers.
-    conditions: ['es2015'],
-    external,
     plugins,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'error',
-    define: { 'process.env.NODE_ENV': '"production"', ngDevMode: 'false' },
-    metafile: true,
   });
   const code = result.outputFiles[0].contents;
   return { min: code.length, gzip: gzip(code), inputs: groupInputs(result.metafile) };
@@ -64,23 +69,7 @@ async function bundleSplit(contents, external) {
   try {
     const entry = path.join(dir, 'entry.js');
     writeFileSync(entry, contents);
-    const result = await build({
-      entryPoints: [entry],
-      outdir: path.join(dir, 'out'),
-      bundle: true,
-      splitting: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2020',
-      conditions: ['es2015'],
-      external,
-      write: false,
-      legalComments: 'none',
-      logLevel: 'error',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      metafile: true,
-    });
+    const result = await build({ ...measuredBuild(external), entryPoints: [entry], outdir: path.join(dir, 'out'), splitting: true });
     // The metafile names outputs relative to the working directory; the output files by absolute path.
     const code = Object.fromEntries(result.outputFiles.map((file) => [path.relative(process.cwd(), file.path), file.contents]));
     const outputs = result.metafile.outputs;
